@@ -1,0 +1,147 @@
+# Events service: build, deploy and test. `make` alone lists the targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ENV ?= local
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(abspath $(VENV))/bin/python
+BUILD := build
+# Where an environment's state, outputs and local-cloud files live; `make test` uses its own.
+STATE_DIR ?= $(BUILD)/$(ENV)
+OUTPUTS := $(STATE_DIR)/outputs.json
+LOCALCLOUD_PORT ?= 4566
+ENV_DIR := terraform/envs/$(ENV)
+ZIP := $(BUILD)/lambda/deployment.zip
+
+# Terraform takes the AWS provider from a filesystem mirror when one exists (offline
+# machines, CI images) and from the registry otherwise.
+TF_PLUGIN_DIR ?= $(firstword $(wildcard /opt/tf-plugins $(HOME)/.terraform.d/plugins))
+TF_INIT_FLAGS := -input=false $(if $(TF_PLUGIN_DIR),-plugin-dir=$(TF_PLUGIN_DIR),)
+# A TF_CLI_CONFIG_FILE that names a missing file only makes Terraform warn.
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+export TF_IN_AUTOMATION := 1
+
+# The local cloud: dummy credentials, one endpoint for every service.
+ifeq ($(ENV),local)
+export AWS_ENDPOINT_URL := http://127.0.0.1:$(LOCALCLOUD_PORT)
+export AWS_ACCESS_KEY_ID := test
+export AWS_SECRET_ACCESS_KEY := test
+export AWS_REGION := us-east-1
+export AWS_DEFAULT_REGION := us-east-1
+endif
+
+LOCALCLOUD := PYTHONPATH=scripts $(PY) -m localcloud
+
+define timed
+	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
+endef
+
+.PHONY: help
+help:  ## List the targets
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@echo "  Variables: ENV=$(ENV) (local|dev|staging|prod), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
+
+# -- set-up -----------------------------------------------------------------------------------------
+
+$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt
+	$(call timed,virtualenv $(VENV),$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed  ## Create the virtualenv from the pinned requirements
+
+.PHONY: lock
+lock:  ## Re-pin requirements/constraints.txt from a clean virtualenv
+	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
+	$(BUILD)/lock-venv/bin/pip install -q -r requirements/dev.txt
+	{ echo "# Full transitive lock for requirements/dev.txt (pip freeze of a clean venv). Regenerate with: make lock"; \
+	  $(BUILD)/lock-venv/bin/pip freeze --exclude-editable; } > requirements/constraints.txt
+
+.PHONY: require-terraform
+require-terraform:
+	@command -v terraform >/dev/null || { echo "terraform >= 1.10 is needed: https://developer.hashicorp.com/terraform/install" >&2; exit 1; }
+
+# -- build ------------------------------------------------------------------------------------------
+
+.PHONY: contract
+contract: venv  ## Render contracts/openapi.yaml into the JSON copy the Lambda zip ships
+	@$(PY) scripts/sync_contract.py
+
+.PHONY: build
+build: contract  ## Package the Chalice app into build/lambda/deployment.zip (reproducible)
+	$(call timed,build,$(PY) scripts/build_lambda.py --app chalice_app --out $(BUILD)/lambda)
+
+# -- deploy -----------------------------------------------------------------------------------------
+
+.PHONY: local-up
+local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running one)
+	@$(LOCALCLOUD) up --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
+.PHONY: local-down
+local-down: venv  ## Stop the local cloud
+	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
+.PHONY: tick
+tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
+	@$(LOCALCLOUD) tick --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
+.PHONY: tf-init
+tf-init: require-terraform
+	@mkdir -p $(STATE_DIR)
+	@if [ "$(ENV)" = local ]; then \
+	  terraform -chdir=$(ENV_DIR) init $(TF_INIT_FLAGS) -reconfigure -backend-config=path=$(abspath $(STATE_DIR))/terraform.tfstate >/dev/null; \
+	elif [ -f $(ENV_DIR)/backend.hcl ]; then \
+	  terraform -chdir=$(ENV_DIR) init $(TF_INIT_FLAGS) -reconfigure -backend-config=backend.hcl >/dev/null; \
+	else \
+	  echo "$(ENV_DIR)/backend.hcl is missing: copy backend.hcl.example and name your state bucket" >&2; exit 1; \
+	fi
+
+export TF_DATA_DIR = $(abspath $(STATE_DIR))/.terraform
+
+.PHONY: plan
+plan: build $(if $(filter local,$(ENV)),local-up) tf-init  ## Show what deploy would change in ENV
+	terraform -chdir=$(ENV_DIR) plan -input=false
+
+.PHONY: deploy
+deploy: build $(if $(filter local,$(ENV)),local-up) tf-init  ## Provision ENV (default local) and print its URLs
+	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
+	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
+
+.PHONY: destroy
+destroy: $(if $(filter local,$(ENV)),local-up) tf-init  ## Destroy everything ENV provisioned
+	$(call timed,terraform destroy ($(ENV)),terraform -chdir=$(ENV_DIR) destroy -input=false -auto-approve)
+	@rm -f $(OUTPUTS)
+
+# -- tests ------------------------------------------------------------------------------------------
+
+PYTHON_SOURCES := chalice_app scripts tests integration_tests
+
+.PHONY: lint
+lint: venv  ## ruff, mypy and the contract checks
+	$(PY) -m ruff check $(PYTHON_SOURCES)
+	$(PY) -m ruff format --check $(PYTHON_SOURCES)
+	$(PY) -m mypy $(PYTHON_SOURCES)
+	$(PY) -m openapi_spec_validator contracts/openapi.yaml
+	$(PY) scripts/sync_contract.py --check
+
+.PHONY: unit-test
+unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
+	$(PY) -m pytest tests/unit tests/build tests/localcloud -q
+
+.PHONY: test
+test: lint unit-test  ## Everything CI runs
+	@echo "make test: all checks passed"
+
+.PHONY: bench
+bench: build  ## Measure zip size, import time and request cost; writes build/bench/results.json
+	$(PY) scripts/bench.py --out $(BUILD)/bench/results.json
+
+.PHONY: clean
+clean:  ## Remove build output (not the virtualenv)
+	rm -rf $(BUILD)

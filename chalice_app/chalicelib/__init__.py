@@ -1,0 +1,1 @@
+"""Domain logic of the events service; the Chalice handlers in app.py stay thin."""

@@ -1,0 +1,77 @@
+"""Builds the app's objects lazily, once per execution environment.
+
+Imports stay cheap (nothing touches AWS or reads settings at import time), and
+tests call reset() after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from aws_lambda_powertools import Logger
+
+from chalicelib import aws
+from chalicelib.consumers import Consumers
+from chalicelib.publishing import Publisher
+from chalicelib.reconcile import Reconciler
+from chalicelib.repository import EventsRepository
+from chalicelib.service import EventService
+from chalicelib.settings import Settings
+
+SERVICE_NAME = "events"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_environ()
+
+
+@lru_cache(maxsize=1)
+def logger() -> Logger:
+    return Logger(service=SERVICE_NAME)
+
+
+@lru_cache(maxsize=1)
+def repository() -> EventsRepository:
+    return EventsRepository(aws.client("dynamodb"), settings().events_table_name)
+
+
+@lru_cache(maxsize=1)
+def event_service() -> EventService:
+    return EventService(repository(), idempotency_ttl_seconds=settings().idempotency_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def publisher() -> Publisher:
+    config = settings()
+    return Publisher(
+        aws.client("sns"),
+        aws.client("kinesis"),
+        standard_topic_arn=config.standard_topic_arn,
+        fifo_topic_arn=config.fifo_topic_arn,
+        stream_name=config.events_stream_name,
+    )
+
+
+@lru_cache(maxsize=1)
+def consumers() -> Consumers:
+    return Consumers(repository(), logger())
+
+
+@lru_cache(maxsize=1)
+def reconciler() -> Reconciler:
+    config = settings()
+    return Reconciler(
+        repository(),
+        publisher(),
+        aws.client("sqs"),
+        dlq_urls=config.dlq_urls,
+        stale_after_seconds=config.reconcile_after_seconds,
+        logger=logger(),
+    )
+
+
+def reset() -> None:
+    for factory in (settings, logger, repository, event_service, publisher, consumers, reconciler):
+        factory.cache_clear()
+    aws.reset_clients()

@@ -1,0 +1,56 @@
+"""HTTP glue shared by the routes: JSON responses and the contract's Error body."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.errors import ApiError
+
+MAX_BODY_BYTES = 256 * 1024
+_JSON = {"Content-Type": "application/json"}
+
+# Chalice answers a few cases itself (405, a crash in a view); their bodies are
+# rewritten to the contract's Error schema with these codes.
+_FRAMEWORK_CODES = {405: "MethodNotAllowed", 415: "UnsupportedMediaType", 400: "BadRequest"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers={**_JSON, **(headers or {})})
+
+
+def error_body(code: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "request_id": request_id}}
+
+
+def error_response(error: ApiError, request_id: str) -> Response:
+    return json_response(error_body(error.code, error.message, request_id), status=error.status)
+
+
+def request_id(request: Request | None) -> str:
+    context = getattr(request, "context", None) or {}
+    return str(context.get("requestId") or uuid.uuid4())
+
+
+def header(request: Request, name: str) -> str | None:
+    headers: Mapping[str, Any] = request.headers or {}
+    value = headers.get(name)
+    return None if value is None else str(value)
+
+
+def conform_framework_error(response: Response, request: Request | None) -> Response:
+    """Rewrite Chalice's own ``{"Code", "Message"}`` error bodies to the contract's Error schema."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    status = response.status_code
+    if status >= 500:
+        code, message = "InternalError", "An internal error occurred; nothing was half-written."
+    else:
+        code, message = _FRAMEWORK_CODES.get(status, "BadRequest"), str(body.get("Message", ""))
+    headers = {name: str(value) for name, value in response.headers.items() if name.lower() != "content-type"}
+    return json_response(error_body(code, message, request_id(request)), status=status, headers=headers)

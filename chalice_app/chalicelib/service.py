@@ -1,0 +1,109 @@
+"""The API's use cases: accept, read, list and report, on top of the repository."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from chalicelib import contract
+from chalicelib.cursor import decode_cursor, encode_cursor
+from chalicelib.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.events import NewEvent, StoredEvent
+from chalicelib.repository import EventsRepository, IdempotencyKeyTakenError, IdempotencyRecord, NewEventItem
+from chalicelib.timefmt import format_rfc3339, utc_now
+
+
+def _new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+class EventService:
+    def __init__(
+        self,
+        repository: EventsRepository,
+        idempotency_ttl_seconds: int,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = _new_event_id,
+    ) -> None:
+        self._repo = repository
+        self._ttl = idempotency_ttl_seconds
+        self._clock = clock
+        self._new_id = new_id
+
+    def create(self, new: NewEvent, idempotency_key: str | None) -> tuple[StoredEvent, bool]:
+        """Accept an event; returns it and whether it was created now (False: idempotent replay)."""
+        if idempotency_key is not None:
+            replay = self._replay(idempotency_key, new.fingerprint)
+            if replay is not None:
+                return replay, False
+        received_at = self._clock()
+        item = NewEventItem(
+            id=self._new_id(),
+            type=new.type,
+            subject=new.subject,
+            source=new.source,
+            data=new.data,
+            occurred_at=format_rfc3339(new.occurred_at or received_at),
+            received_at=format_rfc3339(received_at),
+        )
+        claim = None if idempotency_key is None else IdempotencyRecord(idempotency_key, new.fingerprint, item.id)
+        try:
+            return self._repo.accept(item, claim, self._ttl), True
+        except IdempotencyKeyTakenError:
+            # A concurrent request with the same key won the race: answer as its retry would be answered.
+            assert idempotency_key is not None
+            replay = self._replay(idempotency_key, new.fingerprint)
+            if replay is None:
+                raise
+            return replay, False
+
+    def _replay(self, key: str, fingerprint: str) -> StoredEvent | None:
+        record = self._repo.get_idempotency(key)
+        if record is None:
+            return None
+        if record.fingerprint != fingerprint:
+            raise ConflictError("Idempotency-Key was already used with a different body")
+        event = self._repo.get_event(record.event_id)
+        if event is None:
+            raise NotFoundError("the event created with this Idempotency-Key no longer exists")
+        return event
+
+    def get(self, event_id: str) -> StoredEvent:
+        event = self._repo.get_event(event_id.lower())
+        if event is None:
+            raise NotFoundError(f"no event with id {event_id}")
+        return event
+
+    def list_subject(self, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
+        after = 0 if cursor is None else decode_cursor(subject, cursor)
+        events, more = self._repo.list_subject_events(subject, after, limit)
+        next_cursor = encode_cursor(subject, events[-1].position) if more and events else None
+        return {"items": [event.to_api() for event in events], "next_cursor": next_cursor}
+
+    def subject_stats(self, subject: str) -> dict[str, Any]:
+        head = self._repo.get_subject_head(subject)
+        if head is None:
+            raise NotFoundError(f"subject {subject!r} has no events")
+        last_sequence = head.get("last_sequence")
+        return {
+            "subject": subject,
+            "total": int(head.get("total", 0)),
+            "by_type": {name: int(count) for name, count in sorted(head.get("by_type", {}).items())},
+            "first_occurred_at": head.get("first_occurred_at"),
+            "last_occurred_at": head.get("last_occurred_at"),
+            "last_sequence": None if last_sequence is None else int(last_sequence),
+        }
+
+
+def parse_limit(raw: str | None) -> int:
+    """The page size from the query string: digits only, within the contract's bounds."""
+    if raw is None:
+        default: int = contract.parameter_schema("listEvents", "limit")["default"]
+        return default
+    if not raw.isdigit() or not raw.isascii():
+        raise ValidationError(f"limit: must be a whole number, got {raw!r}")
+    limit = int(raw)
+    contract.validate_parameter("listEvents", "limit", limit)
+    return limit

@@ -1,0 +1,271 @@
+"""Every event handler, on events made from what moto really holds after real API calls.
+
+The pipeline is driven by hand, one hop at a time: API -> table stream ->
+publisher -> (SQS standard, SQS FIFO, Kinesis, SNS) -> consumers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+
+from chalicelib import components
+from chalicelib.reconcile import Reconciler
+from chalicelib.timefmt import utc_now
+from tests.unit.cloud import (
+    FakeCloud,
+    body_json,
+    dynamodb_stream_event,
+    kinesis_event,
+    kinesis_record,
+    receive_all,
+    sns_event,
+    sqs_event,
+    sqs_event_from_bodies,
+)
+
+JSON = {"Content-Type": "application/json", "x-api-key": "k"}
+
+
+def post_events(client: Client, specs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Post (subject, type) pairs in order; returns the created events."""
+    created = []
+    for index, (subject, event_type) in enumerate(specs):
+        body = {
+            "type": event_type,
+            "subject": subject,
+            "source": "test",
+            "data": {"index": index},
+            "occurred_at": f"2026-11-27T10:00:{index:02d}Z",
+        }
+        response = client.http.post("/v1/events", headers=JSON, body=json.dumps(body))
+        assert response.status_code == 201, response.body
+        created.append(json.loads(response.body))
+    return created
+
+
+def invoke(client: Client, name: str, event: dict[str, Any]) -> Any:  # the handler's JSON result
+    response = client.lambda_.invoke(name, event)
+    return response.payload
+
+
+def publish_all(client: Client, cloud: FakeCloud) -> Any:
+    return invoke(client, "publisher", dynamodb_stream_event(cloud))
+
+
+def get_event(client: Client, event_id: str) -> dict[str, Any]:
+    response = client.http.get(f"/v1/events/{event_id}", headers=JSON)
+    loaded: dict[str, Any] = json.loads(response.body)
+    return loaded
+
+
+def table_item(cloud: FakeCloud, pk: str, sk: str) -> dict[str, Any] | None:
+    item = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=cloud.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    )
+    found: dict[str, Any] | None = item.get("Item")
+    return found
+
+
+# -- publisher -------------------------------------------------------------------------------------
+
+
+def test_publisher_fans_each_new_event_out_once(client: Client, cloud: FakeCloud) -> None:
+    events = post_events(client, [("order-1", "order.created"), ("order-2", "alert.fraud"), ("order-1", "order.paid")])
+    assert publish_all(client, cloud) == {"batchItemFailures": []}
+
+    standard = [body_json(m) for m in receive_all(cloud.standard_queue_url)]
+    fifo = receive_all(cloud.fifo_queue_url)
+    assert sorted(m["id"] for m in standard) == sorted(e["id"] for e in events)
+    assert [body_json(m)["id"] for m in fifo] == [e["id"] for e in events]
+    groups = [m["Attributes"]["MessageGroupId"] for m in fifo]
+    assert groups == ["order-1", "order-2", "order-1"]
+    assert [m["Attributes"]["MessageDeduplicationId"] for m in fifo] == [e["id"] for e in events]
+    records = kinesis_event(cloud)["Records"]
+    assert sorted(r["kinesis"]["partitionKey"] for r in records) == ["order-1", "order-1", "order-2"]
+    assert [body_json(m)["position"] for m in fifo] == [1, 1, 2]
+
+
+def test_publisher_ignores_modifications_and_non_event_items(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-1", "order.created")])
+    stream = dynamodb_stream_event(cloud)
+    # One accept writes the event, the subject head and the pointer: only the event is published.
+    entities = sorted(r["dynamodb"]["NewImage"].get("entity", {}).get("S", "") for r in stream["Records"])
+    assert entities.count("event") == 1
+    assert {"subject", "pointer"} <= set(entities)
+    publish_all(client, cloud)
+    assert len(receive_all(cloud.standard_queue_url)) == 1
+    modify = {**stream["Records"][0], "eventName": "MODIFY"}
+    assert invoke(client, "publisher", {"Records": [modify]}) == {"batchItemFailures": []}
+    assert receive_all(cloud.standard_queue_url) == []
+
+
+def test_publisher_stops_at_the_first_failure_to_keep_order(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
+    records = [
+        r for r in dynamodb_stream_event(cloud)["Records"] if r["dynamodb"]["NewImage"].get("entity") == {"S": "event"}
+    ]
+    broken = json.loads(json.dumps(records[0]))
+    broken["dynamodb"]["NewImage"]["data_json"]["S"] = "{not json"
+    response = invoke(client, "publisher", {"Records": [broken, records[1]]})
+    assert response == {"batchItemFailures": [{"itemIdentifier": broken["dynamodb"]["SequenceNumber"]}]}
+    # Nothing after the failed record was published: the retry starts from it.
+    assert receive_all(cloud.standard_queue_url) == []
+
+
+# -- processor -------------------------------------------------------------------------------------
+
+
+def test_processor_marks_events_processed_and_redelivery_changes_nothing(client: Client, cloud: FakeCloud) -> None:
+    events = post_events(client, [("order-1", "order.created"), ("order-2", "order.created")])
+    publish_all(client, cloud)
+    messages = receive_all(cloud.standard_queue_url)
+    assert invoke(client, "processor", sqs_event(cloud.standard_queue_arn, messages)) == {"batchItemFailures": []}
+    processed = [get_event(client, e["id"]) for e in events]
+    assert {e["status"] for e in processed} == {"processed"}
+    first_item = table_item(cloud, "SUBJECT#order-1", "EVENT#000000000001")
+    assert first_item is not None
+    assert "pending_bucket" not in first_item
+
+    assert invoke(client, "processor", sqs_event(cloud.standard_queue_arn, messages)) == {"batchItemFailures": []}
+    assert table_item(cloud, "SUBJECT#order-1", "EVENT#000000000001") == first_item
+
+
+@pytest.mark.parametrize(
+    "poison",
+    ["not json", "[]", '{"id": "x"}', '{"id":"x","type":"t","subject":"s","occurred_at":"t","position":0}'],
+)
+def test_processor_reports_only_the_poison_message(client: Client, cloud: FakeCloud, poison: str) -> None:
+    events = post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
+    publish_all(client, cloud)
+    bodies = [m["Body"] for m in receive_all(cloud.standard_queue_url)]
+    event = sqs_event_from_bodies(cloud.standard_queue_arn, [bodies[0], poison, bodies[1]])
+    assert invoke(client, "processor", event) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert {get_event(client, e["id"])["status"] for e in events} == {"processed"}
+
+
+def test_processor_rejects_a_message_for_an_event_that_does_not_exist(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-1", "order.created")])
+    publish_all(client, cloud)
+    body = body_json(receive_all(cloud.standard_queue_url)[0])
+    body["id"] = "00000000-0000-4000-8000-000000000000"
+    event = sqs_event_from_bodies(cloud.standard_queue_arn, [json.dumps(body)])
+    assert invoke(client, "processor", event) == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+
+
+# -- sequencer -------------------------------------------------------------------------------------
+
+
+def test_sequencer_numbers_each_subject_in_acceptance_order(client: Client, cloud: FakeCloud) -> None:
+    specs = [(f"order-{i % 3}", "order.created") for i in range(9)]
+    events = post_events(client, specs)
+    publish_all(client, cloud)
+    fifo = receive_all(cloud.fifo_queue_url)
+    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
+    for subject in ("order-0", "order-1", "order-2"):
+        mine = [get_event(client, e["id"]) for e in events if e["subject"] == subject]
+        assert [e["sequence"] for e in mine] == [1, 2, 3]
+    stats = json.loads(client.http.get("/v1/subjects/order-0/stats", headers=JSON).body)
+    assert stats["last_sequence"] == 3
+    # Redelivery of the whole batch changes nothing.
+    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
+    assert [get_event(client, e["id"])["sequence"] for e in events][:3] == [1, 1, 1]
+
+
+def test_sequencer_refuses_a_gap_and_holds_back_only_that_group(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-a", "t"), ("order-a", "t"), ("order-a", "t"), ("order-b", "t")])
+    publish_all(client, cloud)
+    fifo = receive_all(cloud.fifo_queue_url)
+    a1, a2, a3, b1 = fifo
+    event = sqs_event(cloud.fifo_queue_arn, [a2, a3, b1])
+    failures = invoke(client, "sequencer", event)["batchItemFailures"]
+    assert [f["itemIdentifier"] for f in failures] == [a2["MessageId"], a3["MessageId"]]
+    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, [a1, a2, a3])) == {"batchItemFailures": []}
+    stats = json.loads(client.http.get("/v1/subjects/order-a/stats", headers=JSON).body)
+    assert stats["last_sequence"] == 3
+
+
+# -- analytics -------------------------------------------------------------------------------------
+
+
+def test_analytics_maintains_stats_once_per_event(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-1", "order.created"), ("order-1", "order.paid"), ("order-1", "order.paid")])
+    publish_all(client, cloud)
+    event = kinesis_event(cloud)
+    assert invoke(client, "analytics", event) == {"batchItemFailures": []}
+    assert invoke(client, "analytics", event) == {"batchItemFailures": []}
+    stats = json.loads(client.http.get("/v1/subjects/order-1/stats", headers=JSON).body)
+    assert stats["total"] == 3
+    assert stats["by_type"] == {"order.created": 1, "order.paid": 2}
+    assert stats["first_occurred_at"] == "2026-11-27T10:00:00.000000Z"
+    assert stats["last_occurred_at"] == "2026-11-27T10:00:02.000000Z"
+
+
+def test_analytics_stops_at_a_poison_record(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
+    publish_all(client, cloud)
+    good = kinesis_event(cloud)["Records"]
+    poison = kinesis_record(b"\x00garbage", "order-1", "999")
+    response = invoke(client, "analytics", {"Records": [good[0], poison, good[1]]})
+    assert response == {"batchItemFailures": [{"itemIdentifier": "999"}]}
+    stats = json.loads(client.http.get("/v1/subjects/order-1/stats", headers=JSON).body)
+    assert stats["total"] == 1
+
+
+# -- notifier --------------------------------------------------------------------------------------
+
+
+def test_notifier_records_alerts_once(client: Client, cloud: FakeCloud) -> None:
+    (alert,) = post_events(client, [("card-9", "alert.fraud")])
+    publish_all(client, cloud)
+    message = receive_all(cloud.standard_queue_url)[0]["Body"]
+    event = sns_event(cloud.standard_topic_arn, message, {"type": "alert.fraud"})
+    assert invoke(client, "notifier", event) == {"notified": 1}
+    assert invoke(client, "notifier", event) == {"notified": 0}
+    assert table_item(cloud, f"EVENT#{alert['id']}", "NOTIFICATION") is not None
+
+
+def test_notifier_ignores_non_alerts(client: Client, cloud: FakeCloud) -> None:
+    (plain,) = post_events(client, [("order-1", "order.created")])
+    publish_all(client, cloud)
+    message = receive_all(cloud.standard_queue_url)[0]["Body"]
+    assert invoke(client, "notifier", sns_event(cloud.standard_topic_arn, message, {"type": "order.created"})) == {
+        "notified": 0
+    }
+    assert table_item(cloud, f"EVENT#{plain['id']}", "NOTIFICATION") is None
+
+
+# -- reconciler ------------------------------------------------------------------------------------
+
+
+def test_reconciler_republishes_stuck_events_and_reports_dlq_depth(client: Client, cloud: FakeCloud) -> None:
+    stuck, done = post_events(client, [("order-1", "order.created"), ("order-2", "order.created")])
+    publish_all(client, cloud)
+    messages = receive_all(cloud.standard_queue_url)
+    done_message = [m for m in messages if body_json(m)["id"] == done["id"]]
+    invoke(client, "processor", sqs_event(cloud.standard_queue_arn, done_message))
+    receive_all(cloud.fifo_queue_url)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.send_message(QueueUrl=cloud.standard_dlq_url, MessageBody="dead")
+
+    # Nothing is stale yet.
+    assert invoke(client, "reconciler", {})["republished"] == 0
+
+    later = Reconciler(
+        components.repository(),
+        components.publisher(),
+        sqs,
+        dlq_urls=[cloud.standard_dlq_url],
+        stale_after_seconds=300,
+        logger=components.logger(),
+        clock=lambda: utc_now() + timedelta(minutes=10),
+    )
+    report = later.run()
+    assert report["republished_ids"] == [stuck["id"]]
+    assert report["dlq_depth"] == {cloud.standard_dlq_url: 1}
+    assert [body_json(m)["id"] for m in receive_all(cloud.standard_queue_url)] == [stuck["id"]]
