@@ -60,7 +60,7 @@ def main() -> int:
     print(f"  curl -s {outputs['regional_api_url']}/health")
     print(
         f"  curl -s -X POST {outputs['regional_api_url']}/v1/events -H 'content-type: application/json' "
-        f"-H x-api-key:{key} -d '{{\"type\":\"order.created\",\"subject\":\"order-1\",\"source\":\"curl\",\"data\":{{}}}}'"
+        f'-H x-api-key:{key} -d \'{{"type":"order.created","subject":"order-1","source":"curl","data":{{}}}}\''
     )
     return 0
 

@@ -66,5 +66,5 @@ def app_wsgi() -> Iterator[ChaliceWsgi]:
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_app_honours_the_contract(case: schemathesis.Case, app_wsgi: ChaliceWsgi) -> None:
+def test_app_honours_the_contract(case: schemathesis.Case[Any], app_wsgi: ChaliceWsgi) -> None:
     case.call_and_validate(app=app_wsgi)
