@@ -10,12 +10,19 @@ per-shard order (and bisects on a function error).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
-PartialResponse = PartialItemFailureResponse
+
+class BatchItemFailure(TypedDict):
+    itemIdentifier: str
+
+
+class PartialResponse(TypedDict):
+    """What a batch handler returns with ReportBatchItemFailures (the shape Powertools returns too)."""
+
+    batchItemFailures: list[BatchItemFailure]
 
 
 def process_in_order(

@@ -1,22 +1,27 @@
 """Builds the app's objects lazily, once per execution environment.
 
-Imports stay cheap (nothing touches AWS or reads settings at import time), and
-tests call reset() after changing the environment.
+Imports stay cheap: nothing touches AWS or reads settings at import time, and the
+event-handler modules (Powertools batch processing among them) are imported by
+the factory that needs them, so the `api` function's cold start never pays for
+them. Tests call reset() after changing the environment.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
 from chalicelib import aws
-from chalicelib.consumers import Consumers
-from chalicelib.publishing import Publisher
-from chalicelib.reconcile import Reconciler
 from chalicelib.repository import EventsRepository
 from chalicelib.service import EventService
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.consumers import Consumers
+    from chalicelib.publishing import Publisher
+    from chalicelib.reconcile import Reconciler
 
 SERVICE_NAME = "events"
 
@@ -43,6 +48,8 @@ def event_service() -> EventService:
 
 @lru_cache(maxsize=1)
 def publisher() -> Publisher:
+    from chalicelib.publishing import Publisher
+
     config = settings()
     return Publisher(
         aws.client("sns"),
@@ -55,11 +62,15 @@ def publisher() -> Publisher:
 
 @lru_cache(maxsize=1)
 def consumers() -> Consumers:
+    from chalicelib.consumers import Consumers
+
     return Consumers(repository(), logger())
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
+    from chalicelib.reconcile import Reconciler
+
     config = settings()
     return Reconciler(
         repository(),

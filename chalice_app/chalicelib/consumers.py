@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
@@ -77,17 +77,17 @@ class Consumers:
 
     def processor_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        response: PartialResponse = process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=self._sqs_record(self.process), processor=processor, context=context
         )
-        return response
+        return cast(PartialResponse, response)  # the same TypedDict shape, declared by Powertools
 
     def sequencer_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-        response: PartialResponse = process_partial_response(
+        response = process_partial_response(
             event=event, record_handler=self._sqs_record(self.sequence), processor=processor, context=context
         )
-        return response
+        return cast(PartialResponse, response)
 
     def analytics_batch(self, event: dict[str, Any]) -> PartialResponse:
         return process_in_order(

@@ -1,0 +1,1 @@
+"""Fixture library: proves chalicelib/ is packaged."""
