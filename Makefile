@@ -14,6 +14,10 @@ BUILD := build
 STATE_DIR ?= $(BUILD)/$(ENV)
 OUTPUTS := $(STATE_DIR)/outputs.json
 LOCALCLOUD_PORT ?= 4566
+# builtin: `make deploy ENV=local` starts the project's local cloud; external: an emulator
+# (e.g. LocalStack) already listens on LOCALCLOUD_PORT.
+LOCAL_CLOUD ?= builtin
+SEED ?=
 ENV_DIR := terraform/envs/$(ENV)
 ZIP := $(BUILD)/lambda/deployment.zip
 
@@ -104,17 +108,20 @@ tf-init: require-terraform
 
 export TF_DATA_DIR = $(abspath $(STATE_DIR))/.terraform
 
+# The local cloud is started only for ENV=local with the builtin emulator.
+CLOUD_UP := $(if $(filter local,$(ENV)),$(if $(filter builtin,$(LOCAL_CLOUD)),local-up))
+
 .PHONY: plan
-plan: build $(if $(filter local,$(ENV)),local-up) tf-init  ## Show what deploy would change in ENV
+plan: build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
 	terraform -chdir=$(ENV_DIR) plan -input=false
 
 .PHONY: deploy
-deploy: build $(if $(filter local,$(ENV)),local-up) tf-init  ## Provision ENV (default local) and print its URLs
+deploy: build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
 	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
 	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
 
 .PHONY: destroy
-destroy: $(if $(filter local,$(ENV)),local-up) tf-init  ## Destroy everything ENV provisioned
+destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 	$(call timed,terraform destroy ($(ENV)),terraform -chdir=$(ENV_DIR) destroy -input=false -auto-approve)
 	@rm -f $(OUTPUTS)
 
@@ -134,8 +141,29 @@ lint: venv  ## ruff, mypy and the contract checks
 unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
 	$(PY) -m pytest tests/unit tests/build tests/localcloud -q
 
+.PHONY: integration-test
+integration-test: venv  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
+	@mkdir -p $(BUILD)/reports
+	OUTPUTS_FILE=$(abspath $(OUTPUTS)) $(PY) -m pytest integration_tests -q --junitxml=$(BUILD)/reports/integration-$(ENV).xml
+
+.PHONY: contract-test
+contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
+	$(PY) scripts/contract_test.py --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
+
+# A fresh local deployment on a free port with its own state, tested, then destroyed:
+# it never touches a stack a developer deployed with `make deploy`.
+E2E_DIR := $(BUILD)/e2e
+.PHONY: e2e-local
+e2e-local: build  ## Deploy a throwaway local stack, run integration and contract tests, destroy it
+	@port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
+	 rm -rf $(E2E_DIR); \
+	 cleanup() { $(MAKE) destroy $$vars >/dev/null 2>&1 || echo "destroy failed; see $(E2E_DIR)"; $(MAKE) local-down $$vars; }; \
+	 trap cleanup EXIT; \
+	 $(MAKE) deploy $$vars && $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars
+
 .PHONY: test
-test: lint unit-test  ## Everything CI runs
+test: lint unit-test tf-test e2e-local  ## Everything CI runs
 	@echo "make test: all checks passed"
 
 .PHONY: bench
