@@ -1,0 +1,284 @@
+"""Plugs the local cloud into moto's models: every patch of moto except the
+API Gateway import (apigateway_import) is installed from here.
+
+Replaced or wrapped here, and why (motofidelity and motospeed say why for theirs):
+
+- LambdaFunction._invoke_lambda and LambdaFunction.invoke: run the real
+  handler through the executor instead of Docker; InvocationType Event returns
+  at once and runs in the background; errors carry X-Amz-Function-Error
+  "Unhandled" as on AWS (moto says "Handled").
+- LambdaBackend.delete_function: also stops the function's warm workers.
+- LambdaBackend.create/update/delete_event_source_mapping: after moto records
+  the mapping, detach it from the queue, table or stream so moto's synchronous
+  in-request delivery never runs; the pollers (``mappings``) deliver instead.
+- sns Subscription.publish, protocol "lambda": a real SNS event (moto sends
+  placeholders), invoked asynchronously as SNS does.
+- events Rule.send_to_targets: Lambda targets (moto raises for them).
+- sqs Queue.delete_message, kinesis Stream.put_record, dynamodb
+  StreamShard.add: serialised with a lock. moto rebuilds a queue's message list
+  on delete and numbers Kinesis and DynamoDB stream records from the current
+  length, so concurrent requests (now common: pollers run beside request
+  threads) could lose a message or reuse a sequence number.
+- motofidelity: DeadLetterConfig and a compact RedrivePolicy read back as written.
+- motospeed: per-host dispatch cache; TransactWriteItems without table copies.
+
+Patches are applied once per process; ``install`` points them at the running
+services and ``uninstall`` detaches them again (the tests start many clouds).
+With nothing installed every patched method behaves as moto's own, so other
+users of moto in the same process (unit tests with mock_aws) are unaffected.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import StreamShard
+from moto.events.models import Rule
+from moto.kinesis.models import Stream, kinesis_backends
+from moto.sns.models import Subscription
+from moto.sqs.models import Queue, sqs_backends
+
+from localcloud import motofidelity, motospeed
+from localcloud.asyncinvoke import AsyncInvoker
+from localcloud.eventtargets import is_lambda_target, send_to_other_targets, target_payload
+from localcloud.executor import LambdaExecutor
+from localcloud.functions import find_function
+from localcloud.lambdaevents import sns_event
+
+log = logging.getLogger(__name__)
+
+# AWS returns the last 4 KB of the log with LogType Tail.
+LOG_TAIL_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Hooks:
+    executor: LambdaExecutor
+    async_invoker: AsyncInvoker
+    mappings_changed: Callable[[], None]
+
+
+class _State:
+    hooks: Hooks | None = None
+    patched = False
+    lock = threading.Lock()
+
+
+def install(hooks: Hooks) -> None:
+    with _State.lock:
+        if not _State.patched:
+            _apply()
+            _State.patched = True
+        _State.hooks = hooks
+
+
+def uninstall() -> None:
+    _State.hooks = None
+
+
+# -- Lambda invocation -------------------------------------------------------------
+
+
+def _wrap_invoke_lambda(original: Callable[..., tuple[str, bool, str]]) -> Callable[..., tuple[str, bool, str]]:
+    @functools.wraps(original)
+    def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        hooks = _State.hooks
+        if hooks is None:
+            return original(self, event)
+        # moto passes the decoded event, or the text "{}" for an empty body.
+        payload = event if isinstance(event, str) else json.dumps({} if event is None else event)
+        result = hooks.executor.invoke(self, payload.encode())
+        return result.payload, result.is_error, result.logs
+
+    return _invoke_lambda
+
+
+def _header(headers: Any, name: str) -> str | None:
+    value = headers.get(name) if headers else None
+    if value is None and isinstance(headers, dict):
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
+
+
+def _wrap_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> Any:
+        hooks = _State.hooks
+        if hooks is None:
+            return original(self, body, request_headers, response_headers)
+        return _invoke(hooks, self, body, request_headers, response_headers)
+
+    return invoke
+
+
+def _invoke(hooks: Hooks, self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    payload = (body.encode() if isinstance(body, str) else bytes(body or b"")) or b"{}"
+    kind = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
+    if kind == "DryRun":
+        return b""
+    if kind == "Event":
+        hooks.async_invoker.submit(lambda: self, payload)
+        return b""
+    result = hooks.executor.invoke(self, payload)
+    if result.is_error:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    if _header(request_headers, "x-amz-log-type") == "Tail":
+        tail = result.logs.encode()[-LOG_TAIL_BYTES:]
+        response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
+    return result.payload.encode()
+
+
+# -- event source mappings -------------------------------------------------------
+
+
+def _detach(mapping: Any, backend: LambdaBackend) -> None:
+    account, region = backend.account_id, backend.region_name
+    owners: list[Any] = [
+        *sqs_backends[account][region].queues.values(),
+        *dynamodb_backends[account][region].tables.values(),
+        *kinesis_backends[account][region].streams.values(),
+    ]
+    for owner in owners:
+        attached = owner.lambda_event_source_mappings
+        for key in [k for k, v in attached.items() if v is mapping]:
+            del attached[key]
+
+
+def _wrap_mapping_call(original: Callable[..., Any], detach: bool) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: LambdaBackend, *args: Any, **kwargs: Any) -> Any:
+        mapping = original(self, *args, **kwargs)
+        hooks = _State.hooks
+        # Without a running local cloud (moto used by other tests in this
+        # process) moto keeps delivering as it always has.
+        if detach and mapping is not None and hooks is not None:
+            _detach(mapping, self)
+        if hooks is not None:
+            try:
+                hooks.mappings_changed()
+            except Exception:  # the API call itself succeeded; the next pass retries
+                log.exception("could not start or stop pollers")
+        return mapping
+
+    return wrapper
+
+
+def _wrap_delete_function(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
+        try:
+            arn = self.get_function(function_name).function_arn
+        except Exception:
+            arn = None  # moto raises its own not-found error below
+        original(self, function_name, qualifier)
+        hooks = _State.hooks
+        if hooks is not None and arn is not None and qualifier is None:
+            # Deleting a function ends its execution environments, as on AWS.
+            hooks.executor.retire_function(arn)
+
+    return delete_function
+
+
+# -- SNS and EventBridge ------------------------------------------------------------
+
+
+def _wrap_sns_publish(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def publish(
+        self: Subscription,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
+        hooks = _State.hooks
+        if self.protocol != "lambda" or hooks is None:
+            return original(
+                self, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure
+            )
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return None
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        region = self.topic.arn.split(":")[3]
+        event = sns_event(self.arn, self.topic.arn, region, message, message_id, subject, message_attributes)
+        endpoint = self.endpoint
+        hooks.async_invoker.submit(lambda: find_function(endpoint), json.dumps(event).encode())
+        return None
+
+    return publish
+
+
+def _wrap_send_to_targets(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
+        hooks = _State.hooks
+        if hooks is None or not any(is_lambda_target(t) for t in self.targets):
+            return original(self, original_event, transform_input)
+        if not self.event_pattern.matches_event(original_event):
+            return None
+        send_to_other_targets(self, original_event, original, transform_input)
+        for target in self.targets:
+            if is_lambda_target(target):
+                resolve = functools.partial(find_function, target["Arn"])
+                hooks.async_invoker.submit(resolve, target_payload(target, original_event))
+        return None
+
+    return send_to_targets
+
+
+# -- locks around moto's unsafe mutations ---------------------------------------------
+
+
+def _locked_by_queue(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(self: Queue, *args: Any, **kwargs: Any) -> Any:
+        # The queue's own condition: add_message appends under it already.
+        with self._messages_lock:
+            return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _locked_by(lock: threading.Lock, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _apply() -> None:
+    motofidelity.apply()
+    LambdaFunction._invoke_lambda = _wrap_invoke_lambda(LambdaFunction._invoke_lambda)  # type: ignore[method-assign]
+    LambdaFunction.invoke = _wrap_invoke(LambdaFunction.invoke)  # type: ignore[method-assign]
+    LambdaBackend.delete_function = _wrap_delete_function(LambdaBackend.delete_function)  # type: ignore[method-assign]
+    LambdaBackend.create_event_source_mapping = _wrap_mapping_call(  # type: ignore[method-assign]
+        LambdaBackend.create_event_source_mapping, detach=True
+    )
+    LambdaBackend.update_event_source_mapping = _wrap_mapping_call(  # type: ignore[method-assign]
+        LambdaBackend.update_event_source_mapping, detach=False
+    )
+    LambdaBackend.delete_event_source_mapping = _wrap_mapping_call(  # type: ignore[method-assign]
+        LambdaBackend.delete_event_source_mapping, detach=False
+    )
+    Subscription.publish = _wrap_sns_publish(Subscription.publish)  # type: ignore[method-assign]
+    Rule.send_to_targets = _wrap_send_to_targets(Rule.send_to_targets)  # type: ignore[method-assign]
+    Queue.delete_message = _locked_by_queue(Queue.delete_message)  # type: ignore[method-assign]
+    Stream.put_record = _locked_by(threading.Lock(), Stream.put_record)  # type: ignore[method-assign]
+    StreamShard.add = _locked_by(threading.Lock(), StreamShard.add)  # type: ignore[method-assign]
+    motospeed.apply()

@@ -1,0 +1,5 @@
+from typing import Any
+
+
+def handler(event: Any, context: Any) -> Any:
+    return None
