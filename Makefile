@@ -83,9 +83,13 @@ build: contract  ## Package the Chalice app into build/lambda/deployment.zip (re
 
 # -- deploy -----------------------------------------------------------------------------------------
 
+# The local cloud keeps everything in memory: when `up` starts a new one, the state
+# file of the previous one describes resources that no longer exist, so it goes.
 .PHONY: local-up
 local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running one)
-	@$(LOCALCLOUD) up --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+	@mkdir -p $(STATE_DIR)
+	@out=$$($(LOCALCLOUD) up --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)); echo "$$out"; \
+	 case "$$out" in *reusing*) ;; *) rm -f $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS);; esac
 
 .PHONY: local-down
 local-down: venv  ## Stop the local cloud
@@ -139,7 +143,43 @@ lint: venv  ## ruff, mypy and the contract checks
 
 .PHONY: unit-test
 unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
-	$(PY) -m pytest tests/unit tests/build tests/localcloud -q
+	$(PY) -m pytest tests/unit tests/contract tests/build tests/localcloud -q
+
+# -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
+
+TF_ENVS := local dev staging prod
+TF_MODULES := network data messaging streaming functions api observability stack
+TF_CHECK_DIR := $(abspath $(BUILD))/terraform
+CHECKOV_VENV := .venv-checkov
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	$(call timed,checkov virtualenv,$(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt)
+	@touch $@
+
+.PHONY: tf-static
+tf-static: require-terraform $(CHECKOV_VENV)/.installed  ## terraform fmt and validate in every root, checkov
+	terraform fmt -check -recursive terraform
+	@for env in $(TF_ENVS); do \
+	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env init -backend=false $(TF_INIT_FLAGS) >/dev/null && \
+	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env validate -no-color | sed "s|^|$$env: |" || exit 1; \
+	done
+	$(CHECKOV_VENV)/bin/checkov -d terraform --config-file terraform/.checkov.yaml
+
+.PHONY: tf-unit
+tf-unit: require-terraform  ## terraform test (mock_provider, no cloud) in every module, two at a time
+	@printf '%s\n' $(TF_MODULES) | xargs -P 2 -I{} sh -c '\
+	  export TF_DATA_DIR=$(TF_CHECK_DIR)/modules/{}; \
+	  terraform -chdir=terraform/modules/{} init -backend=false $(TF_INIT_FLAGS) >/dev/null && \
+	  terraform -chdir=terraform/modules/{} test -no-color > $(TF_CHECK_DIR)/{}.test.log 2>&1 \
+	    && echo "{}: $$(tail -n 1 $(TF_CHECK_DIR)/{}.test.log)" \
+	    || { cat $(TF_CHECK_DIR)/{}.test.log; exit 1; }'
+
+.PHONY: tf-apply-test
+tf-apply-test: build  ## Apply the local root to a fresh moto server, re-plan, check the inventory, destroy
+	$(PY) -m pytest tests/terraform -q
+
+.PHONY: tf-test
+tf-test: tf-static tf-unit tf-apply-test  ## All Terraform checks
 
 .PHONY: integration-test
 integration-test: venv  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
@@ -150,24 +190,26 @@ integration-test: venv  ## End-to-end tests against the deployed ENV (reads buil
 contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
 	$(PY) scripts/contract_test.py --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
 
-# A fresh local deployment on a free port with its own state, tested, then destroyed:
-# it never touches a stack a developer deployed with `make deploy`.
+# A fresh local deployment on a free port with its own state, tested, then thrown away
+# with its local cloud (all in memory): it never touches a stack deployed with
+# `make deploy`. Destroy is tested by tf-apply-test, which runs beside it.
 E2E_DIR := $(BUILD)/e2e
 .PHONY: e2e-local
-e2e-local: build  ## Deploy a throwaway local stack, run integration and contract tests, destroy it
+e2e-local: build  ## Deploy a throwaway local stack, run integration and contract tests
 	@port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
 	 rm -rf $(E2E_DIR); \
-	 cleanup() { $(MAKE) destroy $$vars >/dev/null 2>&1 || echo "destroy failed; see $(E2E_DIR)"; $(MAKE) local-down $$vars; }; \
-	 trap cleanup EXIT; \
+	 trap '$(MAKE) local-down $$vars' EXIT; \
 	 $(MAKE) deploy $$vars && $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars
 
 .PHONY: test
-test: lint unit-test tf-test e2e-local  ## Everything CI runs
+test: lint unit-test tf-static tf-unit  ## Everything CI runs
+	@# Both mostly wait on the AWS provider's fixed delays, so they share the two cores well.
+	$(MAKE) -j2 --output-sync=target tf-apply-test e2e-local
 	@echo "make test: all checks passed"
 
 .PHONY: bench
-bench: build  ## Measure zip size, import time and request cost; writes build/bench/results.json
+bench: build  ## Measure zip, imports, request cost and the local cloud; writes build/bench/results.json
 	$(PY) scripts/bench.py --out $(BUILD)/bench/results.json
 
 .PHONY: clean

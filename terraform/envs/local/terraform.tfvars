@@ -1,0 +1,27 @@
+# Local emulator (moto or LocalStack on AWS_ENDPOINT_URL). Credentials test/test.
+environment = "local"
+region      = "us-east-1"
+
+tags = {
+  Owner = "platform"
+}
+
+log_level             = "DEBUG"
+log_retention_in_days = 7
+
+# What stock moto 5.2 cannot round-trip; left out so a second plan is empty.
+# The project's local cloud keeps a function's dead-letter config, so that one is
+# not listed; stock moto needs "lambda_dead_letter_config" too.
+emulator_workarounds = [
+  "kinesis_stream_tags",
+  "sqs_redrive_allow_policy",
+  "security_group_rule_descriptions",
+]
+
+# Nothing to wait for locally.
+kms_deletion_window_in_days = 7
+
+# Retry a failed message within seconds (visibility = the consumer's timeout) and
+# dead-letter it on the second failure, so poison messages settle fast locally.
+visibility_timeout_multiplier = 1
+max_receive_count             = 2

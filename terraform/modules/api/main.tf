@@ -1,0 +1,336 @@
+data "aws_partition" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+
+  # One contract, two front doors.
+  endpoints = {
+    edge     = "EDGE"
+    regional = "REGIONAL"
+  }
+}
+
+################################################################################
+# OpenAPI body: the contract plus one AWS_PROXY integration per operation
+################################################################################
+
+locals {
+  contract = yamldecode(file(var.openapi_path))
+
+  http_methods = ["get", "put", "post", "delete", "options", "head", "patch"]
+
+  integration = {
+    type                = "aws_proxy"
+    httpMethod          = "POST" # Lambda is always invoked with POST
+    uri                 = var.lambda_invoke_arn
+    passthroughBehavior = "when_no_match"
+  }
+
+  # Every other method of a contract path goes to the function too (ANY), so an
+  # undeclared method is answered 405 with an Allow header by the app, in the
+  # contract's error schema, instead of API Gateway's 403 for unknown routes.
+  paths = {
+    for path, item in local.contract.paths : path => merge(
+      { for key, value in item : key => value if !contains(local.http_methods, lower(key)) },
+      {
+        for method, operation in item : method => merge(operation, {
+          "x-amazon-apigateway-integration" = local.integration
+        }) if contains(local.http_methods, lower(method))
+      },
+      {
+        "x-amazon-apigateway-any-method" = {
+          responses                         = { default = { description = "405 from the function" } }
+          "x-amazon-apigateway-integration" = local.integration
+        }
+      },
+    )
+  }
+
+  openapi = merge(local.contract, {
+    paths                                = local.paths
+    "x-amazon-apigateway-api-key-source" = "HEADER"
+  })
+
+  body = jsonencode(local.openapi)
+
+  operation_count = length(flatten([for item in values(local.paths) : [for k in keys(item) : k if contains(local.http_methods, lower(k))]]))
+}
+
+################################################################################
+# REST APIs
+################################################################################
+
+resource "aws_api_gateway_rest_api" "this" {
+  for_each = local.endpoints
+
+  name           = "${var.name}-${each.key}"
+  description    = "${var.name} events API (${each.value})"
+  body           = local.body
+  api_key_source = "HEADER"
+
+  endpoint_configuration {
+    types = [each.value]
+  }
+
+  tags = var.tags
+
+  # If the API must be replaced, stand up the new one before the old one goes.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+################################################################################
+# Gateway responses: API Gateway's own errors in the contract's error schema
+################################################################################
+
+locals {
+  # response type => [status code (null keeps API Gateway's), contract error code]
+  gateway_responses = {
+    DEFAULT_4XX                  = [null, "BadRequest"]
+    DEFAULT_5XX                  = [null, "InternalError"]
+    BAD_REQUEST_BODY             = ["400", "BadRequest"]
+    BAD_REQUEST_PARAMETERS       = ["400", "BadRequest"]
+    ACCESS_DENIED                = ["403", "Forbidden"]
+    INVALID_API_KEY              = ["403", "Forbidden"]
+    MISSING_AUTHENTICATION_TOKEN = ["404", "NotFound"]
+    REQUEST_TOO_LARGE            = ["413", "PayloadTooLarge"]
+    UNSUPPORTED_MEDIA_TYPE       = ["415", "UnsupportedMediaType"]
+    QUOTA_EXCEEDED               = ["429", "TooManyRequests"]
+    THROTTLED                    = ["429", "TooManyRequests"]
+    INTEGRATION_TIMEOUT          = ["504", "GatewayTimeout"]
+  }
+
+  gateway_response_templates = {
+    for type, r in local.gateway_responses : type => {
+      status_code = r[0]
+      template    = "{\"error\":{\"code\":\"${r[1]}\",\"message\":$context.error.messageString,\"request_id\":\"$context.requestId\"}}"
+    }
+  }
+
+  api_gateway_responses = merge([
+    for api in keys(local.endpoints) : {
+      for type, r in local.gateway_response_templates : "${api}/${type}" => merge(r, { api = api, type = type })
+    }
+  ]...)
+}
+
+resource "aws_api_gateway_gateway_response" "this" {
+  for_each = local.api_gateway_responses
+
+  rest_api_id   = aws_api_gateway_rest_api.this[each.value.api].id
+  response_type = each.value.type
+  status_code   = each.value.status_code
+
+  response_templates = {
+    "application/json" = each.value.template
+  }
+}
+
+################################################################################
+# Deployments and stages
+################################################################################
+
+resource "aws_api_gateway_deployment" "this" {
+  for_each = aws_api_gateway_rest_api.this
+
+  rest_api_id = each.value.id
+  description = "body ${substr(sha1(local.body), 0, 12)}"
+
+  # A new deployment whenever the contract, the integration or the gateway
+  # responses change; the stage moves to it before the old one is deleted.
+  triggers = {
+    redeployment = sha1(join(",", [local.body, jsonencode(local.gateway_response_templates)]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [aws_api_gateway_gateway_response.this]
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  for_each = local.endpoints
+
+  name              = "/aws/apigateway/${var.name}-${each.key}/access"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+# API Gateway writes execution logs to this fixed name; creating it first gives
+# it encryption and a retention instead of a plain, never-expiring group.
+resource "aws_cloudwatch_log_group" "execution" {
+  for_each = aws_api_gateway_rest_api.this
+
+  name              = "API-Gateway-Execution-Logs_${each.value.id}/${var.stage_name}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_stage" "this" {
+  for_each = aws_api_gateway_rest_api.this
+
+  rest_api_id          = each.value.id
+  deployment_id        = aws_api_gateway_deployment.this[each.key].id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = var.xray_tracing_enabled
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access[each.key].arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      path               = "$context.path"
+      status             = "$context.status"
+      protocol           = "$context.protocol"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationStatus  = "$context.integrationStatus"
+      errorMessage       = "$context.error.message"
+      errorType          = "$context.error.responseType"
+      apiKeyId           = "$context.identity.apiKeyId"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  tags = var.tags
+
+  depends_on = [
+    aws_api_gateway_account.this,
+    aws_cloudwatch_log_group.execution,
+  ]
+}
+
+resource "aws_api_gateway_method_settings" "this" {
+  for_each = aws_api_gateway_stage.this
+
+  rest_api_id = each.value.rest_api_id
+  stage_name  = each.value.stage_name
+  method_path = "*/*"
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.logging_level
+    data_trace_enabled     = false # request and response bodies stay out of the logs
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  for_each = var.web_acl_arn == null ? {} : aws_api_gateway_stage.this
+
+  resource_arn = each.value.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+################################################################################
+# Usage plan and API key
+################################################################################
+
+resource "aws_api_gateway_usage_plan" "this" {
+  name        = var.name
+  description = "Default plan of ${var.name}: both stages, one key"
+
+  dynamic "api_stages" {
+    for_each = aws_api_gateway_stage.this
+
+    content {
+      api_id = api_stages.value.rest_api_id
+      stage  = api_stages.value.stage_name
+    }
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttling_rate_limit
+    burst_limit = var.throttling_burst_limit
+  }
+
+  dynamic "quota_settings" {
+    for_each = var.quota_limit == null ? [] : [var.quota_limit]
+
+    content {
+      limit  = quota_settings.value
+      period = var.quota_period
+    }
+  }
+
+  tags = var.tags
+}
+
+# The value is generated by API Gateway and kept (sensitive) in the state.
+resource "aws_api_gateway_api_key" "this" {
+  name        = "${var.name}-default"
+  description = "Default key of ${var.name}"
+  enabled     = true
+
+  tags = var.tags
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  key_id        = aws_api_gateway_api_key.this.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this.id
+}
+
+################################################################################
+# Lambda permissions (one per API, scoped to its stage)
+################################################################################
+
+resource "aws_lambda_permission" "this" {
+  for_each = aws_api_gateway_rest_api.this
+
+  statement_id  = "AllowApiGateway-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = var.lambda_function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${each.value.execution_arn}/${var.stage_name}/*"
+}
+
+################################################################################
+# Account settings (region-wide): the role API Gateway logs with
+################################################################################
+
+resource "aws_iam_role" "cloudwatch" {
+  count = var.manage_account_settings ? 1 : 0
+
+  name = "${var.name}-apigateway-cloudwatch"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "cloudwatch" {
+  count = var.manage_account_settings ? 1 : 0
+
+  role       = aws_iam_role.cloudwatch[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_settings ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
+
+  depends_on = [aws_iam_role_policy_attachment.cloudwatch]
+}

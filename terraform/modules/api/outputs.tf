@@ -1,0 +1,97 @@
+################################################################################
+# REST APIs
+################################################################################
+
+output "rest_api_ids" {
+  description = "REST API IDs keyed by endpoint (edge, regional)."
+  value       = { for k, a in aws_api_gateway_rest_api.this : k => a.id }
+}
+
+output "edge_api_id" {
+  description = "ID of the EDGE (CloudFront) REST API."
+  value       = aws_api_gateway_rest_api.this["edge"].id
+}
+
+output "regional_api_id" {
+  description = "ID of the REGIONAL REST API."
+  value       = aws_api_gateway_rest_api.this["regional"].id
+}
+
+output "endpoint_types" {
+  description = "Endpoint type of each REST API, keyed by endpoint."
+  value       = { for k, a in aws_api_gateway_rest_api.this : k => one(a.endpoint_configuration[0].types) }
+}
+
+output "execution_arns" {
+  description = "Execution ARNs keyed by endpoint."
+  value       = { for k, a in aws_api_gateway_rest_api.this : k => a.execution_arn }
+}
+
+output "operation_count" {
+  description = "Number of contract operations that received an AWS_PROXY integration."
+  value       = local.operation_count
+}
+
+output "body_sha1" {
+  description = "SHA-1 of the OpenAPI body sent to API Gateway (changes trigger a new deployment)."
+  value       = sha1(local.body)
+}
+
+################################################################################
+# Stages
+################################################################################
+
+output "stage_name" {
+  description = "Stage name of both APIs."
+  value       = var.stage_name
+}
+
+output "invoke_urls" {
+  description = "Stage invoke URLs keyed by endpoint (contract paths are appended to them)."
+  value       = { for k, s in aws_api_gateway_stage.this : k => s.invoke_url }
+}
+
+output "edge_api_url" {
+  description = "Invoke URL of the EDGE API's stage."
+  value       = aws_api_gateway_stage.this["edge"].invoke_url
+}
+
+output "regional_api_url" {
+  description = "Invoke URL of the REGIONAL API's stage."
+  value       = aws_api_gateway_stage.this["regional"].invoke_url
+}
+
+output "stage_arns" {
+  description = "Stage ARNs keyed by endpoint (for WAF associations)."
+  value       = { for k, s in aws_api_gateway_stage.this : k => s.arn }
+}
+
+output "access_log_group_names" {
+  description = "Access log groups keyed by endpoint."
+  value       = { for k, g in aws_cloudwatch_log_group.access : k => g.name }
+}
+
+################################################################################
+# Usage plan and API key
+################################################################################
+
+output "usage_plan_id" {
+  description = "ID of the usage plan that covers both stages."
+  value       = aws_api_gateway_usage_plan.this.id
+}
+
+output "api_key_id" {
+  description = "ID of the default API key."
+  value       = aws_api_gateway_api_key.this.id
+}
+
+output "api_key" {
+  description = "Value of the default API key (send it as x-api-key)."
+  value       = aws_api_gateway_api_key.this.value
+  sensitive   = true
+}
+
+output "rest_api_names" {
+  description = "REST API names keyed by endpoint (the ApiName dimension of their metrics)."
+  value       = { for k, a in aws_api_gateway_rest_api.this : k => a.name }
+}

@@ -1,0 +1,210 @@
+# Plan-only tests of the api module with a mocked AWS provider.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "../../tests/mocks"
+}
+
+variables {
+  name                 = "events-test"
+  openapi_path         = "tests/fixtures/openapi.yaml"
+  lambda_function_name = "events-test-api"
+  lambda_invoke_arn    = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:events-test-api/invocations"
+  kms_key_arn          = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+}
+
+run "one_edge_and_one_regional_api_from_one_body" {
+  command = plan
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this["edge"].endpoint_configuration[0].types == tolist(["EDGE"])
+    error_message = "The edge API must be EDGE."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this["regional"].endpoint_configuration[0].types == tolist(["REGIONAL"])
+    error_message = "The regional API must be REGIONAL."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this["edge"].body == aws_api_gateway_rest_api.this["regional"].body
+    error_message = "Both APIs must be built from the same body."
+  }
+
+  assert {
+    condition     = aws_api_gateway_rest_api.this["edge"].api_key_source == "HEADER" && jsondecode(aws_api_gateway_rest_api.this["edge"].body)["x-amazon-apigateway-api-key-source"] == "HEADER"
+    error_message = "API keys must come from the x-api-key header."
+  }
+}
+
+run "every_operation_gets_an_aws_proxy_integration" {
+  command = plan
+
+  assert {
+    condition     = output.operation_count == 3
+    error_message = "The fixture has three operations."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for path, item in jsondecode(aws_api_gateway_rest_api.this["edge"].body).paths : [
+        for method in ["get", "delete"] : (
+          item[method]["x-amazon-apigateway-integration"] == {
+            type                = "aws_proxy"
+            httpMethod          = "POST"
+            uri                 = var.lambda_invoke_arn
+            passthroughBehavior = "when_no_match"
+          }
+        ) if contains(keys(item), method)
+      ]
+    ]))
+    error_message = "Each operation needs type aws_proxy, httpMethod POST, the function's invoke ARN and when_no_match."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this["edge"].body).paths["/v1/things/{thing_id}"].summary == "A thing" &&
+      length(jsondecode(aws_api_gateway_rest_api.this["edge"].body).paths["/v1/things/{thing_id}"].parameters) == 1
+    )
+    error_message = "Path-level keys that are not operations must pass through untouched."
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this["edge"].body).paths["/health"].get.security == []
+    error_message = "The contract's security overrides must be kept."
+  }
+}
+
+run "stage_logs_traces_and_throttles" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, s in aws_api_gateway_stage.this : s.xray_tracing_enabled && s.stage_name == "api"])
+    error_message = "Both stages must be \"api\" with X-Ray tracing."
+  }
+
+  assert {
+    condition     = alltrue([for k, s in aws_api_gateway_stage.this : can(jsondecode(s.access_log_settings[0].format))])
+    error_message = "Access logs must be JSON."
+  }
+
+  assert {
+    condition     = alltrue([for k, s in aws_api_gateway_stage.this : s.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access[k].arn])
+    error_message = "Each stage must log to its own access log group."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, m in aws_api_gateway_method_settings.this :
+      m.method_path == "*/*" && m.settings[0].metrics_enabled && m.settings[0].throttling_rate_limit == 100 && m.settings[0].throttling_burst_limit == 50
+    ])
+    error_message = "Method settings */* must enable metrics and throttle."
+  }
+
+  assert {
+    condition     = alltrue([for k, g in merge(aws_cloudwatch_log_group.access, aws_cloudwatch_log_group.execution) : g.kms_key_id == var.kms_key_arn])
+    error_message = "Access and execution log groups must be encrypted."
+  }
+}
+
+run "deployment_follows_the_body" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, d in aws_api_gateway_deployment.this : d.triggers.redeployment != ""])
+    error_message = "Deployments must carry a redeployment trigger."
+  }
+}
+
+run "gateway_responses_use_the_contract_error_schema" {
+  command = plan
+
+  assert {
+    condition     = length(aws_api_gateway_gateway_response.this) == 2 * 12
+    error_message = "Each API needs the twelve gateway responses."
+  }
+
+  assert {
+    condition     = aws_api_gateway_gateway_response.this["edge/MISSING_AUTHENTICATION_TOKEN"].status_code == "404"
+    error_message = "Unknown routes must answer 404."
+  }
+
+  assert {
+    condition     = aws_api_gateway_gateway_response.this["regional/MISSING_AUTHENTICATION_TOKEN"].response_templates["application/json"] == "{\"error\":{\"code\":\"NotFound\",\"message\":$context.error.messageString,\"request_id\":\"$context.requestId\"}}"
+    error_message = "Gateway response templates must be exactly the contract's Error shape."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, code in {
+        "edge/INVALID_API_KEY"        = "403:Forbidden"
+        "edge/ACCESS_DENIED"          = "403:Forbidden"
+        "edge/THROTTLED"              = "429:TooManyRequests"
+        "edge/QUOTA_EXCEEDED"         = "429:TooManyRequests"
+        "edge/REQUEST_TOO_LARGE"      = "413:PayloadTooLarge"
+        "edge/UNSUPPORTED_MEDIA_TYPE" = "415:UnsupportedMediaType"
+        "edge/BAD_REQUEST_BODY"       = "400:BadRequest"
+        "edge/BAD_REQUEST_PARAMETERS" = "400:BadRequest"
+        "edge/INTEGRATION_TIMEOUT"    = "504:GatewayTimeout"
+      } :
+      "${aws_api_gateway_gateway_response.this[key].status_code}:${jsondecode(replace(replace(aws_api_gateway_gateway_response.this[key].response_templates["application/json"], "$context.error.messageString", "\"m\""), "$context.requestId", "r")).error.code}" == code
+    ])
+    error_message = "Each gateway response must carry its status and contract error code."
+  }
+
+  assert {
+    condition     = aws_api_gateway_gateway_response.this["edge/DEFAULT_5XX"].status_code == null && strcontains(aws_api_gateway_gateway_response.this["edge/DEFAULT_5XX"].response_templates["application/json"], "\"InternalError\"")
+    error_message = "DEFAULT_5XX keeps API Gateway's status and says InternalError."
+  }
+}
+
+run "usage_plan_key_and_permissions" {
+  command = plan
+
+  assert {
+    # (Both mocked APIs share one ID, so compare sets rather than count.)
+    condition     = toset([for s in aws_api_gateway_usage_plan.this.api_stages : "${s.api_id}/${s.stage}"]) == toset([for k, a in aws_api_gateway_rest_api.this : "${a.id}/api"])
+    error_message = "The usage plan must cover both stages."
+  }
+
+  assert {
+    condition     = aws_api_gateway_api_key.this.enabled && aws_api_gateway_usage_plan_key.this.key_type == "API_KEY"
+    error_message = "One enabled API key must be in the plan."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, p in aws_lambda_permission.this :
+      p.principal == "apigateway.amazonaws.com" && p.source_arn == "${aws_api_gateway_rest_api.this[k].execution_arn}/api/*"
+    ])
+    error_message = "Each API may invoke the function only through its own stage."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 1
+    error_message = "Account settings are managed by default."
+  }
+}
+
+run "account_settings_can_be_left_alone" {
+  command = plan
+
+  variables {
+    manage_account_settings = false
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.cloudwatch) == 0
+    error_message = "With manage_account_settings = false nothing region-wide is touched."
+  }
+}
+
+run "stage_name_is_validated" {
+  command = plan
+
+  variables {
+    stage_name = "not a stage"
+  }
+
+  expect_failures = [var.stage_name]
+}

@@ -1,0 +1,137 @@
+variable "name" {
+  description = "Name prefix for every resource, e.g. \"events-dev\". The APIs are \"<name>-edge\" and \"<name>-regional\"."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# Contract and backend
+################################################################################
+
+variable "openapi_path" {
+  description = "Path of the OpenAPI 3.0 contract (YAML or JSON). Its operations carry no x-amazon-apigateway-integration: this module injects an AWS_PROXY integration into each."
+  type        = string
+}
+
+variable "lambda_function_name" {
+  description = "Name of the Lambda function behind every operation (Chalice routes by resource path and method)."
+  type        = string
+}
+
+variable "lambda_invoke_arn" {
+  description = "Invoke ARN of that function (aws_lambda_function.invoke_arn)."
+  type        = string
+}
+
+################################################################################
+# Stage
+################################################################################
+
+variable "stage_name" {
+  description = "Stage of both APIs, the first path segment of their invoke URLs. Defaults to \"api\", Chalice's default; the contract's paths already carry the version (/v1/...)."
+  type        = string
+  default     = "api"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1 to 128 letters, digits or underscores."
+  }
+}
+
+variable "xray_tracing_enabled" {
+  description = "Trace requests with X-Ray at the stage."
+  type        = bool
+  default     = true
+}
+
+variable "logging_level" {
+  description = "Execution logging level of every method: OFF, ERROR or INFO. Access logs are always on."
+  type        = string
+  default     = "ERROR"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.logging_level)
+    error_message = "logging_level must be OFF, ERROR or INFO."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Steady-state requests per second allowed per stage (method settings) and per API key (usage plan)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be greater than 0."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Burst of requests allowed above the rate, per stage and per API key."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttling_burst_limit >= 0 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number of at least 0."
+  }
+}
+
+variable "quota_limit" {
+  description = "Requests an API key may make per quota_period; null for no quota."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.quota_limit == null ? true : var.quota_limit >= 1
+    error_message = "quota_limit must be null or at least 1."
+  }
+}
+
+variable "quota_period" {
+  description = "Period of quota_limit: DAY, WEEK or MONTH."
+  type        = string
+  default     = "DAY"
+
+  validation {
+    condition     = contains(["DAY", "WEEK", "MONTH"], var.quota_period)
+    error_message = "quota_period must be DAY, WEEK or MONTH."
+  }
+}
+
+################################################################################
+# Logs, encryption, account settings, WAF
+################################################################################
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the access and execution log groups. Its policy must allow the CloudWatch Logs service principal."
+  type        = string
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the access and execution log groups in days (one of the values CloudWatch Logs accepts; 0 keeps logs forever)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 for never expire)."
+  }
+}
+
+variable "manage_account_settings" {
+  description = "Create the IAM role API Gateway uses to write logs and set it in the region's API Gateway account settings (needed once per account and region before stages can log). Set false where another stack or a landing zone already owns that region-wide setting."
+  type        = bool
+  default     = true
+}
+
+variable "web_acl_arn" {
+  description = "ARN of a WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,294 @@
+data "aws_partition" "current" {}
+
+locals {
+  partition = data.aws_partition.current.partition
+
+  function_names = { for k in keys(var.functions) : k => "${var.name}-${k}" }
+
+  # CamelCase of a mapping key for IAM statement ids ("publisher_stream" -> "PublisherStream").
+  sid_suffix = {
+    for k in keys(var.event_source_mappings) :
+    k => join("", [for w in split("-", replace(k, "_", "-")) : title(w)])
+  }
+}
+
+################################################################################
+# IAM: one role per function
+################################################################################
+
+locals {
+  source_read_actions = {
+    sqs = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+    ]
+    dynamodb = [
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+      "dynamodb:ListStreams",
+    ]
+    kinesis = [
+      "kinesis:DescribeStream",
+      "kinesis:DescribeStreamSummary",
+      "kinesis:GetRecords",
+      "kinesis:GetShardIterator",
+      "kinesis:ListShards",
+      "kinesis:SubscribeToShard",
+    ]
+  }
+
+  # What each function's triggers and failure paths need, derived from the inputs.
+  trigger_statements = {
+    for fk in keys(var.functions) : fk => concat(
+      [
+        for mk, m in var.event_source_mappings : {
+          sid       = "ReadSource${local.sid_suffix[mk]}"
+          actions   = local.source_read_actions[m.source_type]
+          resources = [m.event_source_arn]
+        } if m.function == fk
+      ],
+      [
+        for mk, m in var.event_source_mappings : {
+          sid       = "OnFailure${local.sid_suffix[mk]}"
+          actions   = ["sqs:SendMessage"]
+          resources = [m.on_failure_destination_arn]
+        } if m.function == fk && m.source_type != "sqs" && m.on_failure_destination_arn != null
+      ],
+      [{
+        sid       = "SendToDeadLetterQueue"
+        actions   = ["sqs:SendMessage"]
+        resources = [var.dead_letter_queue_arn]
+      }],
+    )
+  }
+
+  policy_statements = {
+    for fk, f in var.functions : fk => concat(f.policy_statements, local.trigger_statements[fk])
+  }
+
+  policies = {
+    for fk, statements in local.policy_statements : fk => jsonencode({
+      Version = "2012-10-17"
+      Statement = [
+        for s in statements : {
+          Sid      = s.sid
+          Effect   = "Allow"
+          Action   = s.actions
+          Resource = s.resources
+        }
+      ]
+    })
+  }
+
+  managed_policy_arns = merge(
+    # ENI management for the VPC and writing to the function's own logs.
+    { vpc = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" },
+    var.tracing_mode == "Active" ? { xray = "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess" } : {},
+  )
+
+  role_policy_attachments = merge([
+    for fk in keys(var.functions) : {
+      for pk, arn in local.managed_policy_arns : "${fk}/${pk}" => { function = fk, policy_arn = arn }
+    }
+  ]...)
+}
+
+resource "aws_iam_role" "this" {
+  for_each = var.functions
+
+  name = local.function_names[each.key]
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  for_each = var.functions
+
+  name   = "least-privilege"
+  role   = aws_iam_role.this[each.key].id
+  policy = local.policies[each.key]
+}
+
+resource "aws_iam_role_policy_attachment" "this" {
+  for_each = local.role_policy_attachments
+
+  role       = aws_iam_role.this[each.value.function].name
+  policy_arn = each.value.policy_arn
+}
+
+################################################################################
+# Log groups (created first so Lambda does not create an unencrypted,
+# never-expiring one)
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  for_each = var.functions
+
+  name              = "/aws/lambda/${local.function_names[each.key]}"
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+
+  tags = var.tags
+}
+
+################################################################################
+# Functions
+################################################################################
+
+resource "aws_lambda_function" "this" {
+  for_each = var.functions
+
+  function_name    = local.function_names[each.key]
+  description      = "${var.name} ${each.key} (${each.value.handler})"
+  role             = aws_iam_role.this[each.key].arn
+  handler          = each.value.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  filename         = var.zip_path
+  source_code_hash = filebase64sha256(var.zip_path)
+  memory_size      = each.value.memory_size
+  timeout          = each.value.timeout
+  kms_key_arn      = var.kms_key_arn
+
+  reserved_concurrent_executions = each.value.reserved_concurrency
+
+  environment {
+    variables = merge(var.common_environment, each.value.environment)
+  }
+
+  vpc_config {
+    subnet_ids         = var.subnet_ids
+    security_group_ids = var.security_group_ids
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter_config_enabled ? [var.dead_letter_queue_arn] : []
+
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.this,
+    aws_iam_role_policy_attachment.this,
+  ]
+}
+
+################################################################################
+# Poll-based triggers (SQS, DynamoDB stream, Kinesis)
+################################################################################
+
+resource "aws_lambda_event_source_mapping" "this" {
+  for_each = var.event_source_mappings
+
+  function_name                      = aws_lambda_function.this[each.value.function].arn
+  event_source_arn                   = each.value.event_source_arn
+  batch_size                         = each.value.batch_size
+  maximum_batching_window_in_seconds = each.value.maximum_batching_window_in_seconds
+  function_response_types            = each.value.report_batch_item_failures ? ["ReportBatchItemFailures"] : null
+
+  starting_position              = each.value.source_type == "sqs" ? null : each.value.starting_position
+  bisect_batch_on_function_error = each.value.source_type == "sqs" ? null : each.value.bisect_batch_on_function_error
+  maximum_retry_attempts         = each.value.source_type == "sqs" ? null : each.value.maximum_retry_attempts
+  maximum_record_age_in_seconds  = each.value.source_type == "sqs" ? null : each.value.maximum_record_age_in_seconds
+  parallelization_factor         = each.value.source_type == "sqs" ? null : each.value.parallelization_factor
+
+  dynamic "destination_config" {
+    for_each = each.value.source_type != "sqs" && each.value.on_failure_destination_arn != null ? [each.value.on_failure_destination_arn] : []
+
+    content {
+      on_failure {
+        destination_arn = destination_config.value
+      }
+    }
+  }
+
+  dynamic "scaling_config" {
+    for_each = each.value.source_type == "sqs" && each.value.maximum_concurrency != null ? [each.value.maximum_concurrency] : []
+
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  # Lambda checks the role can read the source when the mapping is created.
+  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy_attachment.this]
+}
+
+################################################################################
+# SNS push triggers
+################################################################################
+
+resource "aws_lambda_permission" "sns" {
+  for_each = var.sns_subscriptions
+
+  statement_id  = "AllowSns-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.value.function].function_name
+  principal     = "sns.amazonaws.com"
+  source_arn    = each.value.topic_arn
+}
+
+resource "aws_sns_topic_subscription" "this" {
+  for_each = var.sns_subscriptions
+
+  topic_arn           = each.value.topic_arn
+  protocol            = "lambda"
+  endpoint            = aws_lambda_function.this[each.value.function].arn
+  filter_policy       = each.value.filter_policy
+  filter_policy_scope = each.value.filter_policy == null ? null : each.value.filter_policy_scope
+
+  depends_on = [aws_lambda_permission.sns]
+}
+
+################################################################################
+# Schedules (EventBridge)
+################################################################################
+
+resource "aws_cloudwatch_event_rule" "this" {
+  for_each = var.schedules
+
+  name                = "${var.name}-${each.key}"
+  description         = each.value.description
+  schedule_expression = each.value.schedule_expression
+  state               = "ENABLED"
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  for_each = var.schedules
+
+  rule      = aws_cloudwatch_event_rule.this[each.key].name
+  target_id = "lambda"
+  arn       = aws_lambda_function.this[each.value.function].arn
+}
+
+resource "aws_lambda_permission" "schedule" {
+  for_each = var.schedules
+
+  statement_id  = "AllowEventBridge-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[each.value.function].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
+}

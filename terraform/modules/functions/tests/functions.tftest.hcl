@@ -1,0 +1,263 @@
+# Plan-only tests of the functions module with a mocked AWS provider.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "../../tests/mocks"
+}
+
+variables {
+  name               = "events-test"
+  zip_path           = "../stack/tests/fixtures/deployment.zip"
+  subnet_ids         = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+  security_group_ids = ["sg-0cccccccccccccccc"]
+  kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+  dead_letter_queue_arn = "arn:aws:sqs:us-east-1:123456789012:events-test-function-dlq"
+  common_environment    = { POWERTOOLS_SERVICE_NAME = "events" }
+
+  functions = {
+    api = {
+      handler     = "app.app"
+      environment = { EVENTS_TABLE_NAME = "events-test-events" }
+      policy_statements = [{
+        sid       = "EventsTable"
+        actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+        resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/events-test-events"]
+      }]
+    }
+    publisher = { handler = "app.publisher", memory_size = 512, reserved_concurrency = 5 }
+    processor = { handler = "app.processor" }
+    notifier  = { handler = "app.notifier" }
+  }
+
+  event_source_mappings = {
+    publisher-table-stream = {
+      function                   = "publisher"
+      source_type                = "dynamodb"
+      event_source_arn           = "arn:aws:dynamodb:us-east-1:123456789012:table/events-test-events/stream/2026-01-01T00:00:00.000"
+      starting_position          = "TRIM_HORIZON"
+      batch_size                 = 100
+      on_failure_destination_arn = "arn:aws:sqs:us-east-1:123456789012:events-test-stream-failures"
+    }
+    processor-queue = {
+      function         = "processor"
+      source_type      = "sqs"
+      event_source_arn = "arn:aws:sqs:us-east-1:123456789012:events-test-standard"
+      batch_size       = 10
+    }
+  }
+
+  sns_subscriptions = {
+    notifier-alerts = {
+      function      = "notifier"
+      topic_arn     = "arn:aws:sns:us-east-1:123456789012:events-test-standard"
+      filter_policy = "{\"type\":[{\"prefix\":\"alert.\"}]}"
+    }
+  }
+
+  schedules = {
+    api-warm = { function = "api", schedule_expression = "rate(5 minutes)" }
+  }
+}
+
+run "functions_in_the_vpc_traced_and_encrypted" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, f in aws_lambda_function.this :
+      toset(f.vpc_config[0].subnet_ids) == toset(var.subnet_ids) && toset(f.vpc_config[0].security_group_ids) == toset(var.security_group_ids)
+    ])
+    error_message = "Every function must run in the given subnets with the given security group."
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.tracing_config[0].mode == "Active" && f.kms_key_arn == var.kms_key_arn])
+    error_message = "Every function must be traced and have its environment encrypted."
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.dead_letter_config[0].target_arn == var.dead_letter_queue_arn])
+    error_message = "Every function must send failed asynchronous invocations to the DLQ."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["api"].function_name == "events-test-api" && aws_lambda_function.this["api"].handler == "app.app"
+    error_message = "Functions are named <name>-<key> and keep their handler."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["api"].environment[0].variables == tomap({ POWERTOOLS_SERVICE_NAME = "events", EVENTS_TABLE_NAME = "events-test-events" })
+    error_message = "A function's environment is the common one plus its own."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["publisher"].memory_size == 512 && aws_lambda_function.this["publisher"].reserved_concurrent_executions == 5 && aws_lambda_function.this["processor"].memory_size == 256 && aws_lambda_function.this["processor"].timeout == 15
+    error_message = "Per-function settings and their defaults (256 MB, 15 s) must apply."
+  }
+
+  assert {
+    condition     = alltrue([for k, g in aws_cloudwatch_log_group.this : g.kms_key_id == var.kms_key_arn && g.retention_in_days == 365 && g.name == "/aws/lambda/events-test-${k}"])
+    error_message = "Each function's log group must exist up front, encrypted, with a retention."
+  }
+}
+
+run "least_privilege_roles" {
+  command = plan
+
+  assert {
+    condition = alltrue(flatten([
+      for k, p in aws_iam_role_policy.this : [
+        for s in jsondecode(p.policy).Statement : [for a in s.Action : a != "*" && !endswith(a, ":*")]
+      ]
+    ]))
+    error_message = "No statement may allow \"*\" or \"service:*\"."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement : [for r in s.Resource : r != "*"]]
+    ]))
+    error_message = "Every statement must name its resources."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.this["processor"].policy).Statement :
+      contains(s.Action, "sqs:ReceiveMessage") && s.Resource == [var.event_source_mappings["processor-queue"].event_source_arn]
+    ])
+    error_message = "An SQS consumer may read its own queue."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.this["publisher"].policy).Statement :
+      s.Action == ["sqs:SendMessage"] && s.Resource == [var.event_source_mappings["publisher-table-stream"].on_failure_destination_arn]
+    ])
+    error_message = "A stream consumer may send to its on-failure queue."
+  }
+
+  assert {
+    condition = !anytrue([
+      for s in jsondecode(aws_iam_role_policy.this["api"].policy).Statement : contains(s.Action, "sqs:ReceiveMessage")
+    ])
+    error_message = "A function without an SQS trigger must not read queues."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy_attachment.this) == 4 * 2
+    error_message = "Each role gets the VPC access and X-Ray managed policies."
+  }
+}
+
+run "a_wildcard_action_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      api = {
+        handler           = "app.app"
+        policy_statements = [{ sid = "Everything", actions = ["dynamodb:*"], resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] }]
+      }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "a_wildcard_resource_is_rejected" {
+  command = plan
+
+  variables {
+    functions = {
+      api = {
+        handler           = "app.app"
+        policy_statements = [{ sid = "AnyTable", actions = ["dynamodb:GetItem"], resources = ["*"] }]
+      }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "mappings_report_partial_batch_failures" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, m in aws_lambda_event_source_mapping.this : m.function_response_types == toset(["ReportBatchItemFailures"])])
+    error_message = "Every mapping must report batch item failures."
+  }
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.this["publisher-table-stream"].starting_position == "TRIM_HORIZON" &&
+      aws_lambda_event_source_mapping.this["publisher-table-stream"].bisect_batch_on_function_error &&
+      aws_lambda_event_source_mapping.this["publisher-table-stream"].maximum_retry_attempts == 3 &&
+      aws_lambda_event_source_mapping.this["publisher-table-stream"].destination_config[0].on_failure[0].destination_arn == var.event_source_mappings["publisher-table-stream"].on_failure_destination_arn
+    )
+    error_message = "Stream mappings must bisect, retry a bounded number of times and send failures on."
+  }
+
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.this["processor-queue"].starting_position == null &&
+      length(aws_lambda_event_source_mapping.this["processor-queue"].destination_config) == 0 &&
+      aws_lambda_event_source_mapping.this["processor-queue"].batch_size == 10
+    )
+    error_message = "SQS mappings take no stream-only settings."
+  }
+}
+
+run "push_triggers_are_permitted_and_filtered" {
+  command = plan
+
+  assert {
+    condition     = jsondecode(aws_sns_topic_subscription.this["notifier-alerts"].filter_policy) == { type = [{ prefix = "alert." }] } && aws_sns_topic_subscription.this["notifier-alerts"].filter_policy_scope == "MessageAttributes"
+    error_message = "The notifier subscription must filter on type prefix alert."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.sns["notifier-alerts"].principal == "sns.amazonaws.com" && aws_lambda_permission.sns["notifier-alerts"].source_arn == var.sns_subscriptions["notifier-alerts"].topic_arn
+    error_message = "SNS may invoke only from the subscribed topic."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.this["api-warm"].schedule_expression == "rate(5 minutes)" && aws_lambda_permission.schedule["api-warm"].principal == "events.amazonaws.com"
+    error_message = "A schedule needs a rule, a target and a permission scoped to the rule."
+  }
+}
+
+run "invalid_mapping_settings_are_rejected" {
+  command = plan
+
+  variables {
+    event_source_mappings = {
+      bad = {
+        function          = "processor"
+        source_type       = "s3"
+        event_source_arn  = "arn:aws:s3:::bucket"
+        starting_position = "AT_TIMESTAMP"
+      }
+    }
+  }
+
+  expect_failures = [var.event_source_mappings]
+}
+
+run "a_trigger_for_an_unknown_function_is_rejected" {
+  command = plan
+
+  variables {
+    schedules = {
+      nightly = { function = "nobody", schedule_expression = "cron(0 3 * * ? *)" }
+    }
+  }
+
+  expect_failures = [var.schedules]
+}

@@ -1,0 +1,278 @@
+variable "name" {
+  description = "Name prefix for every resource, e.g. \"events-dev\". Function names are \"<name>-<key>\"."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# Code and runtime
+################################################################################
+
+variable "zip_path" {
+  description = "Path of the deployment package shared by every function (the Chalice zip)."
+  type        = string
+}
+
+variable "runtime" {
+  description = "Lambda runtime. Must match the Python that built the zip (chalice package builds for its own interpreter)."
+  type        = string
+  default     = "python3.11"
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
+    error_message = "runtime must be a Python Lambda runtime such as python3.11."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set of every function: x86_64 or arm64. The zip's native wheels must match."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "functions" {
+  description = <<-EOT
+    Functions keyed by short name. handler is the Chalice handler ("app.app"); memory_size 128 to 10240 MB;
+    timeout 1 to 900 seconds; reserved_concurrency null (unreserved) or 0 and up; environment is merged over
+    common_environment; policy_statements are this function's own permissions (the module adds what its
+    triggers and dead-letter queue need). Statements must name actions and resources: no "*" or "service:*" action
+    and no "*" resource.
+  EOT
+  type = map(object({
+    handler              = string
+    memory_size          = optional(number, 256)
+    timeout              = optional(number, 15)
+    reserved_concurrency = optional(number)
+    environment          = optional(map(string), {})
+    policy_statements = optional(list(object({
+      sid       = string
+      actions   = list(string)
+      resources = list(string)
+    })), [])
+  }))
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.memory_size >= 128 && f.memory_size <= 10240])
+    error_message = "memory_size must be from 128 to 10240 MB."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.timeout >= 1 && f.timeout <= 900])
+    error_message = "timeout must be from 1 to 900 seconds."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null ? true : f.reserved_concurrency >= 0])
+    error_message = "reserved_concurrency must be null (unreserved) or at least 0."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for f in values(var.functions) : [
+        for s in f.policy_statements : [for a in s.actions : a != "*" && !endswith(a, ":*")]
+      ]
+    ]))
+    error_message = "policy_statements must name their actions: \"*\" and \"service:*\" are not allowed."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for f in values(var.functions) : [for s in f.policy_statements : [for r in s.resources : r != "*"]]
+    ]))
+    error_message = "policy_statements must name their resources: \"*\" is not allowed."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.functions) : can(regex("^[a-z][a-z0-9-]{0,20}$", k))])
+    error_message = "Function keys must be 1 to 21 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "common_environment" {
+  description = "Environment variables given to every function (each function's own environment wins)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing mode: Active (sample and trace) or PassThrough."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "tracing_mode must be Active or PassThrough."
+  }
+}
+
+################################################################################
+# Network, encryption, logs, failures
+################################################################################
+
+variable "subnet_ids" {
+  description = "Private subnets the functions run in (at least two availability zones)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2
+    error_message = "Give at least two subnets (two availability zones)."
+  }
+}
+
+variable "security_group_ids" {
+  description = "Security groups of the functions' network interfaces."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.security_group_ids) >= 1
+    error_message = "Give at least one security group."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the functions' environment variables and log groups."
+  type        = string
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of each function's log group in days (one of the values CloudWatch Logs accepts; 0 keeps logs forever)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, or 0 for never expire)."
+  }
+}
+
+variable "dead_letter_queue_arn" {
+  description = "SQS queue that receives asynchronous invocations (SNS, EventBridge) that failed every retry."
+  type        = string
+}
+
+variable "dead_letter_config_enabled" {
+  description = "Attach dead_letter_queue_arn to every function. Set false only on the local emulator: moto 5.2 does not return a function's dead-letter config, which would show a change on every plan."
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Triggers
+################################################################################
+
+variable "event_source_mappings" {
+  description = <<-EOT
+    Poll-based triggers keyed by a short name. source_type is sqs, dynamodb or kinesis; function is a key of
+    `functions`. Stream-only settings (starting_position, bisect_batch_on_function_error, maximum_retry_attempts,
+    maximum_record_age_in_seconds, parallelization_factor, on_failure_destination_arn) are ignored for sqs;
+    maximum_concurrency is SQS only. The module grants the function what it needs to read the source and to send
+    to the on-failure destination.
+  EOT
+  type = map(object({
+    function                           = string
+    source_type                        = string
+    event_source_arn                   = string
+    batch_size                         = optional(number)
+    maximum_batching_window_in_seconds = optional(number)
+    report_batch_item_failures         = optional(bool, true)
+    starting_position                  = optional(string, "LATEST")
+    bisect_batch_on_function_error     = optional(bool, true)
+    maximum_retry_attempts             = optional(number, 3)
+    maximum_record_age_in_seconds      = optional(number, -1)
+    parallelization_factor             = optional(number, 1)
+    on_failure_destination_arn         = optional(string)
+    maximum_concurrency                = optional(number)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : contains(keys(var.functions), m.function)])
+    error_message = "Each mapping's function must be a key of functions."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : contains(["sqs", "dynamodb", "kinesis"], m.source_type)])
+    error_message = "source_type must be sqs, dynamodb or kinesis."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : contains(["LATEST", "TRIM_HORIZON"], m.starting_position)])
+    error_message = "starting_position must be LATEST or TRIM_HORIZON."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : m.batch_size == null ? true : m.batch_size >= 1 && m.batch_size <= 10000])
+    error_message = "batch_size must be from 1 to 10000 (SQS FIFO queues: 1 to 10)."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : m.maximum_retry_attempts >= -1 && m.maximum_retry_attempts <= 10000])
+    error_message = "maximum_retry_attempts must be from -1 (retry until the record expires) to 10000."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : m.maximum_record_age_in_seconds == -1 || (m.maximum_record_age_in_seconds >= 60 && m.maximum_record_age_in_seconds <= 604800)])
+    error_message = "maximum_record_age_in_seconds must be -1 (no limit) or from 60 to 604800."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : m.parallelization_factor >= 1 && m.parallelization_factor <= 10])
+    error_message = "parallelization_factor must be from 1 to 10."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : m.maximum_concurrency == null ? true : m.maximum_concurrency >= 2 && m.maximum_concurrency <= 1000])
+    error_message = "maximum_concurrency must be null or from 2 to 1000."
+  }
+}
+
+variable "sns_subscriptions" {
+  description = "SNS push triggers keyed by a short name: the topic, the function key, and an optional filter policy (JSON) applied to MessageAttributes or MessageBody."
+  type = map(object({
+    function            = string
+    topic_arn           = string
+    filter_policy       = optional(string)
+    filter_policy_scope = optional(string, "MessageAttributes")
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.sns_subscriptions) : contains(keys(var.functions), s.function)])
+    error_message = "Each subscription's function must be a key of functions."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.sns_subscriptions) : contains(["MessageAttributes", "MessageBody"], s.filter_policy_scope)])
+    error_message = "filter_policy_scope must be MessageAttributes or MessageBody."
+  }
+}
+
+variable "schedules" {
+  description = "EventBridge schedules keyed by a short name: the function key and a rate() or cron() expression."
+  type = map(object({
+    function            = string
+    schedule_expression = string
+    description         = optional(string, "")
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : contains(keys(var.functions), s.function)])
+    error_message = "Each schedule's function must be a key of functions."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.schedules) : can(regex("^(rate|cron)\\(.+\\)$", s.schedule_expression))])
+    error_message = "schedule_expression must be rate(...) or cron(...)."
+  }
+}

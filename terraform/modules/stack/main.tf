@@ -1,0 +1,418 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+locals {
+  name = "${var.name_prefix}-${var.environment}"
+
+  tags = merge(var.tags, {
+    Service     = var.name_prefix
+    Environment = var.environment
+    ManagedBy   = "terraform"
+  })
+
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  # `id` is the region name on provider 5.x and 6.x (`name` is deprecated in 6.x).
+  region = data.aws_region.current.id
+}
+
+################################################################################
+# Encryption key (one customer managed key for every store and log group)
+################################################################################
+
+resource "aws_kms_key" "this" {
+  description             = "${local.name}: table, stream, topics, queues, logs, function environment"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_in_days
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # The AWS default: the account administers the key through IAM.
+        Sid       = "AccountAdministersKeyThroughIam"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsEncryptsThisAccountsLogGroups"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action = [
+          "kms:Decrypt",
+          "kms:DescribeKey",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+        ]
+        Resource = "*"
+        Condition = {
+          ArnLike = {
+            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"
+          }
+        }
+      },
+      {
+        # SNS encrypts what it delivers to the encrypted queues; CloudWatch
+        # publishes alarms to the encrypted alarm topic.
+        Sid       = "ServicesOfThisAccountPublishEncrypted"
+        Effect    = "Allow"
+        Principal = { Service = ["sns.amazonaws.com", "cloudwatch.amazonaws.com"] }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+      },
+    ]
+  })
+
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${local.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+################################################################################
+# Network
+################################################################################
+
+module "network" {
+  source = "../network"
+
+  name                  = local.name
+  tags                  = local.tags
+  vpc_cidr              = var.vpc_cidr
+  az_count              = var.az_count
+  availability_zones    = var.availability_zones
+  flow_logs_enabled     = var.flow_logs_enabled
+  log_retention_in_days = var.log_retention_in_days
+  kms_key_arn           = aws_kms_key.this.arn
+
+  rule_descriptions_enabled = !contains(var.emulator_workarounds, "security_group_rule_descriptions")
+}
+
+################################################################################
+# Data
+################################################################################
+
+module "data" {
+  source = "../data"
+
+  name                   = local.name
+  tags                   = local.tags
+  kms_key_arn            = aws_kms_key.this.arn
+  billing_mode           = var.table_billing_mode
+  deletion_protection    = var.table_deletion_protection
+  point_in_time_recovery = var.table_point_in_time_recovery
+}
+
+################################################################################
+# Messaging
+################################################################################
+
+module "messaging" {
+  source = "../messaging"
+
+  name                      = local.name
+  tags                      = local.tags
+  kms_key_arn               = aws_kms_key.this.arn
+  message_retention_seconds = var.message_retention_seconds
+  max_receive_count         = var.max_receive_count
+
+  redrive_allow_policy_enabled = !contains(var.emulator_workarounds, "sqs_redrive_allow_policy")
+  visibility_timeout_seconds = {
+    standard = min(43200, var.visibility_timeout_multiplier * var.functions["processor"].timeout)
+    fifo     = min(43200, var.visibility_timeout_multiplier * var.functions["sequencer"].timeout)
+  }
+}
+
+################################################################################
+# Streaming
+################################################################################
+
+module "streaming" {
+  source = "../streaming"
+
+  name             = local.name
+  tags             = local.tags
+  tags_enabled     = !contains(var.emulator_workarounds, "kinesis_stream_tags")
+  stream_mode      = var.stream_mode
+  shard_count      = var.stream_shard_count
+  retention_period = var.stream_retention_period
+  kms_key_id       = aws_kms_key.this.arn
+}
+
+################################################################################
+# Functions: environment, permissions and triggers of each handler
+################################################################################
+
+locals {
+  table_arn = module.data.table_arn
+  topic_arns = [
+    module.messaging.standard_topic_arn,
+    module.messaging.fifo_topic_arn,
+  ]
+
+  # Every DLQ and failure queue, in a stable order, for the reconciler's report.
+  dlq_urls = [for k in sort(keys(module.messaging.dead_letter_queues)) : module.messaging.dead_letter_queues[k].url]
+  dlq_arns = [for k in sort(keys(module.messaging.dead_letter_queues)) : module.messaging.dead_letter_queues[k].arn]
+
+  # Every function writes to or reads from something encrypted with the key
+  # (its DLQ at least), so each may use it for data keys.
+  use_key = {
+    sid       = "UseStackKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+
+  publish_to_topics = {
+    sid       = "PublishToTopics"
+    actions   = ["sns:Publish"]
+    resources = local.topic_arns
+  }
+
+  function_wiring = {
+    api = {
+      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      policy_statements = [
+        {
+          sid = "EventsTable"
+          # TransactWriteItems is authorised per item by these actions.
+          actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+          resources = [local.table_arn]
+        },
+        local.use_key,
+      ]
+    }
+    publisher = {
+      environment = {
+        STANDARD_TOPIC_ARN = module.messaging.standard_topic_arn
+        FIFO_TOPIC_ARN     = module.messaging.fifo_topic_arn
+        EVENTS_STREAM_NAME = module.streaming.stream_name
+      }
+      policy_statements = [
+        local.publish_to_topics,
+        {
+          sid       = "PutToStream"
+          actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
+          resources = [module.streaming.stream_arn]
+        },
+        local.use_key,
+      ]
+    }
+    processor = {
+      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      policy_statements = [
+        {
+          sid       = "EventsTable"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [local.table_arn]
+        },
+        local.use_key,
+      ]
+    }
+    sequencer = {
+      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      policy_statements = [
+        {
+          sid       = "EventsTable"
+          actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [local.table_arn]
+        },
+        local.use_key,
+      ]
+    }
+    analytics = {
+      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      policy_statements = [
+        {
+          sid       = "EventsTable"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [local.table_arn]
+        },
+        local.use_key,
+      ]
+    }
+    notifier = {
+      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      policy_statements = [
+        {
+          sid       = "EventsTable"
+          actions   = ["dynamodb:PutItem"]
+          resources = [local.table_arn]
+        },
+        local.use_key,
+      ]
+    }
+    reconciler = {
+      environment = {
+        EVENTS_TABLE_NAME       = module.data.table_name
+        STANDARD_TOPIC_ARN      = module.messaging.standard_topic_arn
+        FIFO_TOPIC_ARN          = module.messaging.fifo_topic_arn
+        EVENTS_STREAM_NAME      = module.streaming.stream_name
+        DLQ_URLS                = join(",", local.dlq_urls)
+        RECONCILE_AFTER_SECONDS = tostring(var.reconcile_after_seconds)
+      }
+      policy_statements = [
+        {
+          sid       = "QueryPendingIndex"
+          actions   = ["dynamodb:Query"]
+          resources = [module.data.pending_index_arn]
+        },
+        {
+          sid       = "ReadEvents"
+          actions   = ["dynamodb:GetItem"]
+          resources = [local.table_arn]
+        },
+        local.publish_to_topics,
+        {
+          sid       = "PutToStream"
+          actions   = ["kinesis:PutRecord"]
+          resources = [module.streaming.stream_arn]
+        },
+        {
+          sid       = "ReadDeadLetterQueueDepth"
+          actions   = ["sqs:GetQueueAttributes"]
+          resources = local.dlq_arns
+        },
+        local.use_key,
+      ]
+    }
+  }
+
+  stream_mapping_defaults = {
+    batch_size                         = var.stream_batch_size
+    maximum_batching_window_in_seconds = var.stream_maximum_batching_window_in_seconds
+    starting_position                  = var.stream_starting_position
+    bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error
+    maximum_retry_attempts             = var.stream_maximum_retry_attempts
+    on_failure_destination_arn         = module.messaging.stream_failure_queue_arn
+  }
+}
+
+module "functions" {
+  source = "../functions"
+
+  name               = local.name
+  tags               = local.tags
+  zip_path           = var.lambda_zip_path
+  runtime            = var.runtime
+  architecture       = var.architecture
+  subnet_ids         = module.network.private_subnet_ids
+  security_group_ids = [module.network.lambda_security_group_id]
+  kms_key_arn        = aws_kms_key.this.arn
+
+  log_retention_in_days      = var.log_retention_in_days
+  dead_letter_queue_arn      = module.messaging.function_dlq_arn
+  dead_letter_config_enabled = !contains(var.emulator_workarounds, "lambda_dead_letter_config")
+
+  common_environment = {
+    POWERTOOLS_SERVICE_NAME = "events"
+    POWERTOOLS_LOG_LEVEL    = var.log_level
+  }
+
+  functions = {
+    for k, f in var.functions : k => merge(f, local.function_wiring[k])
+  }
+
+  event_source_mappings = {
+    publisher-table-stream = merge(local.stream_mapping_defaults, {
+      function         = "publisher"
+      source_type      = "dynamodb"
+      event_source_arn = module.data.stream_arn
+    })
+    analytics-kinesis = merge(local.stream_mapping_defaults, {
+      function         = "analytics"
+      source_type      = "kinesis"
+      event_source_arn = module.streaming.stream_arn
+    })
+    processor-standard-queue = {
+      function         = "processor"
+      source_type      = "sqs"
+      event_source_arn = module.messaging.standard_queue_arn
+      batch_size       = var.queue_batch_size
+    }
+    sequencer-fifo-queue = {
+      function         = "sequencer"
+      source_type      = "sqs"
+      event_source_arn = module.messaging.fifo_queue_arn
+      batch_size       = var.queue_batch_size
+    }
+  }
+
+  sns_subscriptions = {
+    notifier-alerts = {
+      function      = "notifier"
+      topic_arn     = module.messaging.standard_topic_arn
+      filter_policy = jsonencode({ type = [{ prefix = "alert." }] })
+    }
+  }
+
+  schedules = {
+    reconciler = {
+      function            = "reconciler"
+      schedule_expression = var.reconcile_schedule_expression
+      description         = "Re-publish events stuck in pending and report DLQ depth"
+    }
+  }
+}
+
+################################################################################
+# API
+################################################################################
+
+module "api" {
+  source = "../api"
+
+  name                 = local.name
+  tags                 = local.tags
+  openapi_path         = var.openapi_path
+  lambda_function_name = module.functions.function_names["api"]
+  lambda_invoke_arn    = module.functions.invoke_arns["api"]
+
+  stage_name              = var.stage_name
+  logging_level           = var.api_logging_level
+  throttling_rate_limit   = var.api_throttling_rate_limit
+  throttling_burst_limit  = var.api_throttling_burst_limit
+  quota_limit             = var.api_quota_limit
+  kms_key_arn             = aws_kms_key.this.arn
+  log_retention_in_days   = var.log_retention_in_days
+  manage_account_settings = var.manage_api_gateway_account
+  web_acl_arn             = var.web_acl_arn
+}
+
+################################################################################
+# Observability
+################################################################################
+
+module "observability" {
+  source = "../observability"
+
+  name         = local.name
+  tags         = local.tags
+  kms_key_arn  = aws_kms_key.this.arn
+  alarm_emails = var.alarm_emails
+
+  dead_letter_queue_names = { for k, q in module.messaging.dead_letter_queues : k => q.name }
+
+  apis = {
+    for k, api_name in module.api.rest_api_names : k => { name = api_name, stage = module.api.stage_name }
+  }
+
+  function_names = module.functions.function_names
+
+  stream_consumer_function_names = {
+    publisher = module.functions.function_names["publisher"]
+    analytics = module.functions.function_names["analytics"]
+  }
+
+  kinesis_stream_names = { events = module.streaming.stream_name }
+}

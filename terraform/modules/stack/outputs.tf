@@ -1,0 +1,157 @@
+################################################################################
+# Region and naming
+################################################################################
+
+output "region" {
+  description = "AWS region of the stack."
+  value       = local.region
+}
+
+output "name" {
+  description = "Name prefix of every resource (\"<name_prefix>-<environment>\")."
+  value       = local.name
+}
+
+output "kms_key_arn" {
+  description = "ARN of the stack's customer managed KMS key."
+  value       = aws_kms_key.this.arn
+}
+
+################################################################################
+# Network
+################################################################################
+
+output "vpc_id" {
+  description = "ID of the VPC the functions run in."
+  value       = module.network.vpc_id
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets of the functions."
+  value       = module.network.private_subnet_ids
+}
+
+################################################################################
+# API
+################################################################################
+
+output "edge_api_id" {
+  description = "ID of the EDGE REST API."
+  value       = module.api.edge_api_id
+}
+
+output "regional_api_id" {
+  description = "ID of the REGIONAL REST API."
+  value       = module.api.regional_api_id
+}
+
+output "stage_name" {
+  description = "Stage name of both APIs."
+  value       = module.api.stage_name
+}
+
+output "edge_api_url" {
+  description = "Invoke URL of the EDGE API's stage (contract paths are appended)."
+  value       = module.api.edge_api_url
+}
+
+output "regional_api_url" {
+  description = "Invoke URL of the REGIONAL API's stage (contract paths are appended)."
+  value       = module.api.regional_api_url
+}
+
+output "api_key" {
+  description = "Default API key value (send it as x-api-key)."
+  value       = module.api.api_key
+  sensitive   = true
+}
+
+output "api_endpoint_types" {
+  description = "Endpoint type of each REST API, keyed by endpoint."
+  value       = module.api.endpoint_types
+}
+
+################################################################################
+# Data
+################################################################################
+
+output "events_table_name" {
+  description = "Name of the events table."
+  value       = module.data.table_name
+}
+
+################################################################################
+# Messaging
+################################################################################
+
+output "standard_topic_arn" {
+  description = "ARN of the standard SNS topic."
+  value       = module.messaging.standard_topic_arn
+}
+
+output "fifo_topic_arn" {
+  description = "ARN of the FIFO SNS topic."
+  value       = module.messaging.fifo_topic_arn
+}
+
+output "standard_queue_url" {
+  description = "URL of the standard work queue."
+  value       = module.messaging.standard_queue_url
+}
+
+output "standard_dlq_url" {
+  description = "URL of the standard work queue's DLQ."
+  value       = module.messaging.standard_dlq_url
+}
+
+output "fifo_queue_url" {
+  description = "URL of the FIFO work queue."
+  value       = module.messaging.fifo_queue_url
+}
+
+output "fifo_dlq_url" {
+  description = "URL of the FIFO work queue's DLQ."
+  value       = module.messaging.fifo_dlq_url
+}
+
+output "stream_failure_queue_url" {
+  description = "URL of the on-failure destination of the stream mappings."
+  value       = module.messaging.stream_failure_queue_url
+}
+
+output "function_dlq_url" {
+  description = "URL of the dead-letter queue of asynchronous invocations (notifier, reconciler)."
+  value       = module.messaging.function_dlq_url
+}
+
+################################################################################
+# Streaming
+################################################################################
+
+output "events_stream_name" {
+  description = "Name of the Kinesis stream."
+  value       = module.streaming.stream_name
+}
+
+################################################################################
+# Functions
+################################################################################
+
+output "function_names" {
+  description = "Function names keyed by short name."
+  value       = module.functions.function_names
+}
+
+output "schedule_rule_name" {
+  description = "Name of the EventBridge rule that runs the reconciler."
+  value       = module.functions.schedule_rule_names["reconciler"]
+}
+
+################################################################################
+# Observability
+################################################################################
+
+output "alarm_topic_arn" {
+  description = "ARN of the alarm SNS topic."
+  value       = module.observability.alarm_topic_arn
+}
