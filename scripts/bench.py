@@ -255,10 +255,29 @@ def requests_section(opts: Options) -> SectionResult:
     return SectionResult(data, [Row(*row) for row in rows])
 
 
+def executor_section(opts: Options) -> SectionResult:
+    import bench_localcloud  # noqa: PLC0415 (imports moto through the local cloud)
+
+    data, rows = bench_localcloud.executor_rows()
+    return SectionResult(data, [Row(*row) for row in rows])
+
+
+def localcloud_section(opts: Options) -> SectionResult:
+    import bench_localcloud  # noqa: PLC0415
+
+    try:
+        data, rows = bench_localcloud.deploy_and_load_rows()
+    except RuntimeError as exc:
+        raise SectionError(str(exc)) from exc
+    return SectionResult(data, [Row(*row) for row in rows])
+
+
 SECTIONS: dict[str, Section] = {
     "zip": zip_section,
     "import": import_section,
     "requests": requests_section,
+    "executor": executor_section,
+    "localcloud": localcloud_section,
 }
 
 

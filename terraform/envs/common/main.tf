@@ -1,0 +1,37 @@
+# Thin root: one provider, one stack. The endpoint comes from the environment
+# (AWS_ENDPOINT_URL for the local emulator), never from this file.
+provider "aws" {
+  region              = var.region
+  allowed_account_ids = var.allowed_account_ids
+}
+
+locals {
+  repo_root = "${path.root}/../../.."
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  name_prefix     = var.name_prefix
+  environment     = var.environment
+  tags            = var.tags
+  lambda_zip_path = coalesce(var.lambda_zip_path, "${local.repo_root}/build/lambda/deployment.zip")
+  openapi_path    = coalesce(var.openapi_path, "${local.repo_root}/contracts/openapi.yaml")
+
+  functions                     = var.functions
+  log_level                     = var.log_level
+  log_retention_in_days         = var.log_retention_in_days
+  table_deletion_protection     = var.table_deletion_protection
+  message_retention_seconds     = var.message_retention_seconds
+  stream_mode                   = var.stream_mode
+  stream_shard_count            = var.stream_shard_count
+  stage_name                    = var.stage_name
+  api_logging_level             = var.api_logging_level
+  api_quota_limit               = var.api_quota_limit
+  manage_api_gateway_account    = var.manage_api_gateway_account
+  alarm_emails                  = var.alarm_emails
+  kms_deletion_window_in_days   = var.kms_deletion_window_in_days
+  emulator_workarounds          = var.emulator_workarounds
+  max_receive_count             = var.max_receive_count
+  visibility_timeout_multiplier = var.visibility_timeout_multiplier
+}

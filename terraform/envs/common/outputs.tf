@@ -1,0 +1,107 @@
+# Re-exported for `terraform output -json` (the deploy script reads these).
+
+output "region" {
+  description = "AWS region of the stack."
+  value       = module.stack.region
+}
+
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = module.stack.vpc_id
+}
+
+output "edge_api_id" {
+  description = "ID of the EDGE REST API."
+  value       = module.stack.edge_api_id
+}
+
+output "regional_api_id" {
+  description = "ID of the REGIONAL REST API."
+  value       = module.stack.regional_api_id
+}
+
+output "stage_name" {
+  description = "Stage name of both APIs."
+  value       = module.stack.stage_name
+}
+
+output "edge_api_url" {
+  description = "Invoke URL of the EDGE API's stage."
+  value       = module.stack.edge_api_url
+}
+
+output "regional_api_url" {
+  description = "Invoke URL of the REGIONAL API's stage."
+  value       = module.stack.regional_api_url
+}
+
+output "api_key" {
+  description = "Default API key value (x-api-key)."
+  value       = module.stack.api_key
+  sensitive   = true
+}
+
+output "events_table_name" {
+  description = "Name of the events table."
+  value       = module.stack.events_table_name
+}
+
+output "standard_topic_arn" {
+  description = "ARN of the standard SNS topic."
+  value       = module.stack.standard_topic_arn
+}
+
+output "fifo_topic_arn" {
+  description = "ARN of the FIFO SNS topic."
+  value       = module.stack.fifo_topic_arn
+}
+
+output "standard_queue_url" {
+  description = "URL of the standard work queue."
+  value       = module.stack.standard_queue_url
+}
+
+output "standard_dlq_url" {
+  description = "URL of the standard work queue's DLQ."
+  value       = module.stack.standard_dlq_url
+}
+
+output "fifo_queue_url" {
+  description = "URL of the FIFO work queue."
+  value       = module.stack.fifo_queue_url
+}
+
+output "fifo_dlq_url" {
+  description = "URL of the FIFO work queue's DLQ."
+  value       = module.stack.fifo_dlq_url
+}
+
+output "stream_failure_queue_url" {
+  description = "URL of the stream mappings' on-failure queue."
+  value       = module.stack.stream_failure_queue_url
+}
+
+output "function_dlq_url" {
+  description = "URL of the dead-letter queue of asynchronous invocations."
+  value       = module.stack.function_dlq_url
+}
+
+output "events_stream_name" {
+  description = "Name of the Kinesis stream."
+  value       = module.stack.events_stream_name
+}
+
+output "function_names" {
+  description = "Function names keyed by short name."
+  value       = module.stack.function_names
+}
+
+output "schedule_rule_name" {
+  description = "Name of the reconciler's EventBridge rule."
+  value       = module.stack.schedule_rule_name
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the alarm SNS topic."
+  value       = module.stack.alarm_topic_arn
+}

@@ -1,0 +1,149 @@
+################################################################################
+# Provider
+################################################################################
+
+variable "region" {
+  description = "AWS region of the stack."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "allowed_account_ids" {
+  description = "Accounts this root may touch; the provider refuses any other. null allows any (the local emulator is account 123456789012)."
+  type        = list(string)
+  default     = null
+}
+
+################################################################################
+# Stack (null means the stack module's default)
+################################################################################
+
+variable "name_prefix" {
+  description = "First part of every resource name; change it to rename everything."
+  type        = string
+  default     = "events"
+}
+
+variable "environment" {
+  description = "Environment name, the second part of every resource name."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "lambda_zip_path" {
+  description = "Lambda deployment package; null means build/lambda/deployment.zip of this repository (`make build`)."
+  type        = string
+  default     = null
+}
+
+variable "openapi_path" {
+  description = "OpenAPI contract; null means contracts/openapi.yaml of this repository."
+  type        = string
+  default     = null
+}
+
+variable "functions" {
+  description = "Per-function settings (handler, memory_size, timeout, reserved_concurrency); null keeps the stack's defaults. All seven functions must be listed when set."
+  type = map(object({
+    handler              = string
+    memory_size          = optional(number, 256)
+    timeout              = optional(number, 15)
+    reserved_concurrency = optional(number)
+  }))
+  default = null
+}
+
+variable "log_level" {
+  description = "POWERTOOLS_LOG_LEVEL of every function."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of every log group in days."
+  type        = number
+  default     = null
+}
+
+variable "table_deletion_protection" {
+  description = "Protect the events table from deletion."
+  type        = bool
+  default     = null
+}
+
+variable "message_retention_seconds" {
+  description = "How long the work queues keep a message, 60 to 1209600 seconds."
+  type        = number
+  default     = null
+}
+
+variable "stream_mode" {
+  description = "Kinesis capacity mode: ON_DEMAND or PROVISIONED."
+  type        = string
+  default     = null
+}
+
+variable "stream_shard_count" {
+  description = "Kinesis shards when stream_mode is PROVISIONED."
+  type        = number
+  default     = null
+}
+
+variable "emulator_workarounds" {
+  description = "Local emulator only: settings to leave out because the emulator cannot round-trip them (see the stack module)."
+  type        = set(string)
+  default     = null
+}
+
+variable "stage_name" {
+  description = "Stage of both REST APIs."
+  type        = string
+  default     = null
+}
+
+variable "api_logging_level" {
+  description = "Execution logging level of the API stages: OFF, ERROR or INFO."
+  type        = string
+  default     = null
+}
+
+variable "api_quota_limit" {
+  description = "Requests per day per API key; null for no quota."
+  type        = number
+  default     = null
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set the region-wide API Gateway CloudWatch role from this stack."
+  type        = bool
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Email addresses subscribed to the alarm topic."
+  type        = list(string)
+  default     = null
+}
+
+variable "kms_deletion_window_in_days" {
+  description = "Waiting period before the stack's KMS key is deleted, 7 to 30 days."
+  type        = number
+  default     = null
+}
+
+variable "max_receive_count" {
+  description = "Receives of a work-queue message before it moves to the DLQ, 1 to 1000."
+  type        = number
+  default     = null
+}
+
+variable "visibility_timeout_multiplier" {
+  description = "Work-queue visibility timeout as a multiple of its consumer's timeout, 1 to 12."
+  type        = number
+  default     = null
+}
