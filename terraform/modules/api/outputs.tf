@@ -95,3 +95,8 @@ output "rest_api_names" {
   description = "REST API names keyed by endpoint (the ApiName dimension of their metrics)."
   value       = { for k, a in aws_api_gateway_rest_api.this : k => a.name }
 }
+
+output "openapi_body" {
+  description = "The OpenAPI document both REST APIs are built from: the contract plus the injected integrations."
+  value       = local.body
+}

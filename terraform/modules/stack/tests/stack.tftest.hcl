@@ -32,6 +32,23 @@ run "two_apis_edge_and_regional_from_the_contract" {
   }
 
   assert {
+    condition = alltrue(flatten([
+      for path, item in jsondecode(module.api.openapi_body).paths : [
+        for method, operation in item : (
+          operation["x-amazon-apigateway-integration"].type == "aws_proxy" &&
+          operation["x-amazon-apigateway-integration"].httpMethod == "POST"
+        ) if contains(["get", "put", "post", "delete", "patch", "x-amazon-apigateway-any-method"], method)
+      ]
+    ]))
+    error_message = "Every operation of the rendered contract, and each path's ANY method, must have an AWS_PROXY integration."
+  }
+
+  assert {
+    condition     = alltrue([for item in values(jsondecode(module.api.openapi_body).paths) : contains(keys(item), "x-amazon-apigateway-any-method")])
+    error_message = "Every contract path needs an ANY method so undeclared methods reach the app and get a 405."
+  }
+
+  assert {
     condition     = output.stage_name == "api"
     error_message = "The default stage is \"api\"."
   }
