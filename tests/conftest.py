@@ -1,8 +1,9 @@
-"""Shared fixtures: the Chalice app on sys.path, and an emulated AWS account (moto) per test."""
+"""Shared fixtures: the Chalice app on sys.path, and no way out to a real account or local cloud."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,18 @@ if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))
 
 
-@pytest.fixture(autouse=True)
-def _aws_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test can reach a real account or a developer's local cloud."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
+@pytest.fixture(autouse=True, scope="session")
+def _aws_test_credentials() -> Iterator[None]:
+    """Session-wide, so it is in force before any module- or session-scoped fixture runs.
+
+    `make` exports AWS_ENDPOINT_URL for ENV=local; inherited here, it would send
+    moto-mocked clients to whatever listens on that port instead of moto.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "test")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_REGION", "us-east-1")
+        yield
