@@ -41,6 +41,10 @@ from bench_stats import summarize
 from chalice.test import Client
 from moto import mock_aws
 
+# The unit tests' table definition (as Terraform defines it) is the one the bench uses too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.unit.cloud import create_table
+
 # (metric, value, budget, ok): bench.py turns these into table rows. The
 # issue sets no per-request budget, so ok is always None (reported only).
 RowTuple = tuple[str, str, str, bool | None]
@@ -84,35 +88,6 @@ def quiet_stdout() -> Iterator[None]:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
-
-
-def create_events_table(client: Any, name: str) -> None:
-    """The events table as Terraform defines it (keys, GSI, stream)."""
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "pending_bucket", "AttributeType": "S"},
-            {"AttributeName": "received_at", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "pending",
-                "KeySchema": [
-                    {"AttributeName": "pending_bucket", "KeyType": "HASH"},
-                    {"AttributeName": "received_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
 
 
 def find_routes(app: Any) -> tuple[str, str, str]:
@@ -244,7 +219,7 @@ def run(
     table = env.get("EVENTS_TABLE_NAME") or "bench-events"
     with patched_environ({**env, "EVENTS_TABLE_NAME": table}), mock_aws():
         dynamodb = boto3.client("dynamodb")
-        create_events_table(dynamodb, table)
+        create_table(dynamodb, table)
         # Imported inside the mock, so that even a client built at import
         # time talks to moto.
         app = load_app(app_dir)

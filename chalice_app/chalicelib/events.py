@@ -91,7 +91,8 @@ class StoredEvent:
     sequence: int | None
     position: int
 
-    def to_api(self) -> dict[str, Any]:
+    def _facts(self) -> dict[str, Any]:
+        """What the client sent and when it was received: never changes after acceptance."""
         return {
             "id": self.id,
             "type": self.type,
@@ -100,22 +101,14 @@ class StoredEvent:
             "data": self.data,
             "occurred_at": self.occurred_at,
             "received_at": self.received_at,
-            "status": self.status,
-            "sequence": self.sequence,
         }
+
+    def to_api(self) -> dict[str, Any]:
+        return {**self._facts(), "status": self.status, "sequence": self.sequence}
 
     def to_message(self) -> dict[str, Any]:
         """The fan-out message: the immutable facts plus the per-subject position."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "subject": self.subject,
-            "source": self.source,
-            "data": self.data,
-            "occurred_at": self.occurred_at,
-            "received_at": self.received_at,
-            "position": self.position,
-        }
+        return {**self._facts(), "position": self.position}
 
 
 @dataclass(frozen=True)
