@@ -57,6 +57,8 @@ STOCK_MOTO_WORKAROUNDS = [
     "lambda_dead_letter_config",
     "security_group_rule_descriptions",
 ]
+# Set by this test (the local root's tfvars choose 2), so the inventory knows what to expect.
+MAX_RECEIVE_COUNT = 3
 STEP_TIMEOUT = 600  # seconds; a healthy run takes a fraction of this
 
 
@@ -129,8 +131,15 @@ def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, st
         TF_IN_AUTOMATION="1",
         TF_INPUT="0",
         TF_VAR_lambda_zip_path=str(zip_path),
-        TF_VAR_emulator_workarounds=json.dumps(STOCK_MOTO_WORKAROUNDS),
     )
+    # The local root's terraform.tfvars sets emulator_workarounds for the project's local
+    # cloud, and tfvars outrank TF_VAR_ variables; a -var-file outranks tfvars.
+    overrides = workdir / "stock-moto.tfvars.json"
+    overrides.write_text(
+        json.dumps({"emulator_workarounds": STOCK_MOTO_WORKAROUNDS, "max_receive_count": MAX_RECEIVE_COUNT})
+    )
+    for command in ("plan", "apply", "destroy"):
+        env[f"TF_CLI_ARGS_{command}"] = f"-var-file={overrides}"
     # A CLI config that does not exist only earns a warning on every command;
     # an existing one (or the default ~/.terraformrc) is kept.
     cli_config = os.environ.get("TF_CLI_CONFIG_FILE")
