@@ -57,8 +57,9 @@ STOCK_MOTO_WORKAROUNDS = [
     "lambda_dead_letter_config",
     "security_group_rule_descriptions",
 ]
-# Set by this test (the local root's tfvars choose 2), so the inventory knows what to expect.
+# Set by this test (the local root's tfvars choose fast retries), so the inventory knows what to expect.
 MAX_RECEIVE_COUNT = 3
+VISIBILITY_TIMEOUT_MULTIPLIER = 6
 STEP_TIMEOUT = 600  # seconds; a healthy run takes a fraction of this
 
 
@@ -136,7 +137,13 @@ def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, st
     # cloud, and tfvars outrank TF_VAR_ variables; a -var-file outranks tfvars.
     overrides = workdir / "stock-moto.tfvars.json"
     overrides.write_text(
-        json.dumps({"emulator_workarounds": STOCK_MOTO_WORKAROUNDS, "max_receive_count": MAX_RECEIVE_COUNT})
+        json.dumps(
+            {
+                "emulator_workarounds": STOCK_MOTO_WORKAROUNDS,
+                "max_receive_count": MAX_RECEIVE_COUNT,
+                "visibility_timeout_multiplier": VISIBILITY_TIMEOUT_MULTIPLIER,
+            }
+        )
     )
     for command in ("plan", "apply", "destroy"):
         env[f"TF_CLI_ARGS_{command}"] = f"-var-file={overrides}"
@@ -331,9 +338,9 @@ def test_queues_have_dlqs_retention_and_encryption(run: Run) -> None:
         queue, dlq = _queue_attributes(run, queue_url), _queue_attributes(run, dlq_url)
         redrive = json.loads(queue["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"] == dlq["QueueArn"], f"{lane} queue does not redrive to its DLQ"
-        assert int(redrive["maxReceiveCount"]) == 3
+        assert int(redrive["maxReceiveCount"]) == MAX_RECEIVE_COUNT
         assert queue["MessageRetentionPeriod"] == "345600"
-        assert int(queue["VisibilityTimeout"]) >= 15 * 6
+        assert int(queue["VisibilityTimeout"]) >= 15 * VISIBILITY_TIMEOUT_MULTIPLIER
         assert (queue.get("FifoQueue") == "true") is (lane == "fifo")
         assert (dlq.get("FifoQueue") == "true") is (lane == "fifo")
         policy = json.loads(queue["Policy"])
