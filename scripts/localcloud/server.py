@@ -38,6 +38,7 @@ from localcloud.lambdalogs import LogShipper
 from localcloud.layers import resolve_layer
 from localcloud.mappings import MappingSupervisor
 from localcloud.scheduler import Scheduler
+from localcloud.serialize import serialize_services
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class LocalCloud:
         motopatch.install(motopatch.Hooks(self.executor, self.async_invoker, self.mappings.reconcile))
         install_import_fidelity()
 
-        gateway = wrap_wsgi_app(_moto_dispatcher(), make_proxy_invoke(self.executor))
+        gateway = wrap_wsgi_app(serialize_services(_moto_dispatcher()), make_proxy_invoke(self.executor))
         server.app = ControlApp(gateway, self.health, self.scheduler.tick)
 
         self._started_at = time.time()
