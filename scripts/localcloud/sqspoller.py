@@ -17,7 +17,6 @@ visible again after the queue's visibility timeout, as on AWS, or after
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -31,39 +30,23 @@ from localcloud.esmfilter import RecordFilter
 from localcloud.executor import FunctionLike, Invocation
 from localcloud.functions import find_function
 from localcloud.lambdaevents import sqs_record
+from localcloud.polling import PollingThread
 from localcloud.settings import Settings
-
-log = logging.getLogger(__name__)
 
 Invoke = Callable[[FunctionLike, bytes], Invocation]
 
 
-class SqsPoller:
+class SqsPoller(PollingThread):
     def __init__(self, mapping: Any, invoke: Invoke, settings: Settings) -> None:
+        super().__init__(f"localcloud-sqs-{mapping.uuid[:8]}", threading.Event(), settings.poll_interval)
         self._mapping = mapping
         self._invoke = invoke
         self._settings = settings
         parts = mapping.event_source_arn.split(":")
         self._region, self._account, self._queue_name = parts[3], parts[4], parts[5]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"localcloud-sqs-{mapping.uuid[:8]}", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._poll_once()
-            except Exception:
-                log.exception("SQS mapping %s failed; retrying", self._mapping.uuid)
-                self._stop.wait(self._settings.poll_interval)
+    def _describe(self) -> str:
+        return f"SQS mapping {self._mapping.uuid}"
 
     def _poll_once(self) -> None:
         backend = sqs_backends[self._account][self._region]

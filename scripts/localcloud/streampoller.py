@@ -31,6 +31,7 @@ from localcloud.esmfilter import RecordFilter
 from localcloud.executor import FunctionLike, Invocation
 from localcloud.functions import find_function
 from localcloud.lambdaevents import stream_failure_record
+from localcloud.polling import PollingThread, Stopped
 from localcloud.settings import Settings
 from localcloud.streamsources import ShardRecord, ShardSource
 
@@ -40,10 +41,6 @@ Invoke = Callable[[FunctionLike, bytes], Invocation]
 
 # How often a mapping looks for new shards (resharding, a re-enabled stream).
 SHARD_DISCOVERY_SECONDS = 2.0
-
-
-class _Stopped(Exception):
-    pass
 
 
 class StreamPoller:
@@ -105,7 +102,7 @@ def _timestamp(mapping: Any) -> float | None:
     return float(value)
 
 
-class ShardConsumer:
+class ShardConsumer(PollingThread):
     def __init__(
         self,
         mapping: Any,
@@ -116,35 +113,16 @@ class ShardConsumer:
         settings: Settings,
         stop: threading.Event,
     ) -> None:
+        super().__init__(f"localcloud-shard-{mapping.uuid[:8]}-{shard_id[-8:]}", stop, settings.poll_interval)
         self._mapping = mapping
         self._source = source
         self._shard_id = shard_id
         self._position = position
         self._invoke = invoke
         self._settings = settings
-        self._stop = stop
-        self._thread = threading.Thread(
-            target=self._run, name=f"localcloud-shard-{mapping.uuid[:8]}-{shard_id[-8:]}", daemon=True
-        )
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._poll_once()
-            except _Stopped:
-                return
-            except Exception:
-                log.exception("shard %s of mapping %s failed; retrying", self._shard_id, self._mapping.uuid)
-                self._stop.wait(self._settings.poll_interval)
+    def _describe(self) -> str:
+        return f"shard {self._shard_id} of mapping {self._mapping.uuid}"
 
     def _poll_once(self) -> None:
         if not self._mapping.enabled:
@@ -181,7 +159,7 @@ class ShardConsumer:
         invocations = 0
         while batch:
             if self._stop.is_set():
-                raise _Stopped()
+                raise Stopped()
             batch = self._drop_expired(batch, invocations)
             if not batch:
                 return
