@@ -17,13 +17,14 @@ from chalice.app import Chalice, Request, Response
 from chalicelib import components, contract
 from chalicelib.batch import PartialResponse, dynamodb_sequence_number, process_in_order
 from chalicelib.errors import ApiError, ValidationError
-from chalicelib.events import NewEvent, parse_json_request
+from chalicelib.events import NewEvent
 from chalicelib.http import (
     MAX_BODY_BYTES,
     conform_framework_error,
     error_response,
     header,
     json_response,
+    parse_json_request,
     request_id,
 )
 from chalicelib.service import parse_limit

@@ -11,10 +11,8 @@ from typing import Any
 
 from chalicelib import contract
 from chalicelib.errors import (
-    BadRequestError,
     PayloadTooLargeError,
     PoisonMessageError,
-    UnsupportedMediaTypeError,
     ValidationError,
 )
 from chalicelib.timefmt import format_rfc3339, parse_rfc3339
@@ -145,20 +143,3 @@ class EventMessage:
         if isinstance(message.position, bool) or not isinstance(message.position, int) or message.position < 1:
             raise PoisonMessageError("message position must be a positive integer")
         return message
-
-
-def parse_json_request(raw: bytes, content_type: str | None, max_bytes: int) -> Any:
-    """Turn a request body into JSON, or say exactly why not (415, 413, 400)."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaTypeError(f"Content-Type must be application/json, got {content_type or 'none'}")
-    if len(raw) > max_bytes:
-        raise PayloadTooLargeError(f"request body is {len(raw)} bytes; the limit is {max_bytes}")
-    if not raw.strip():
-        raise BadRequestError("request body is empty; send a JSON object")
-    try:
-        return loads_strict(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise BadRequestError("request body is not UTF-8") from None
-    except (ValueError, RecursionError) as exc:
-        raise BadRequestError(f"request body is not valid JSON: {exc}") from None

@@ -9,7 +9,8 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import ApiError
+from chalicelib.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from chalicelib.events import loads_strict
 
 MAX_BODY_BYTES = 256 * 1024
 _JSON = {"Content-Type": "application/json"}
@@ -54,3 +55,20 @@ def conform_framework_error(response: Response, request: Request | None) -> Resp
         code, message = _FRAMEWORK_CODES.get(status, "BadRequest"), str(body.get("Message", ""))
     headers = {name: str(value) for name, value in response.headers.items() if name.lower() != "content-type"}
     return json_response(error_body(code, message, request_id(request)), status=status, headers=headers)
+
+
+def parse_json_request(raw: bytes, content_type: str | None, max_bytes: int) -> Any:
+    """Turn a request body into JSON, or say exactly why not (415, 413, 400)."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaTypeError(f"Content-Type must be application/json, got {content_type or 'none'}")
+    if len(raw) > max_bytes:
+        raise PayloadTooLargeError(f"request body is {len(raw)} bytes; the limit is {max_bytes}")
+    if not raw.strip():
+        raise BadRequestError("request body is empty; send a JSON object")
+    try:
+        return loads_strict(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequestError("request body is not UTF-8") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadRequestError(f"request body is not valid JSON: {exc}") from None
