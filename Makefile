@@ -6,7 +6,10 @@ SHELL := bash
 MAKEFLAGS += --no-print-directory
 
 ENV ?= local
-PYTHON ?= python3
+# One Python everywhere: the Lambda runtime (python3.13), the virtualenvs, the build and the
+# local cloud's workers. scripts/find_python.sh looks on PATH, in pyenv and in uv.
+PYTHON_VERSION := 3.13
+PYTHON ?= $(shell scripts/find_python.sh $(PYTHON_VERSION) 2>/dev/null)
 VENV ?= .venv
 PY := $(abspath $(VENV))/bin/python
 BUILD := build
@@ -53,15 +56,22 @@ help:  ## List the targets
 
 # -- set-up -----------------------------------------------------------------------------------------
 
-$(VENV)/.installed: requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt
-	$(call timed,virtualenv $(VENV),$(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
+# The stamp names the Python version, so a virtualenv of another version is rebuilt, not reused.
+VENV_STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
+
+.PHONY: require-python
+require-python:
+	@PYTHON="$(PYTHON)" scripts/find_python.sh $(PYTHON_VERSION) >/dev/null
+
+$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt | require-python
+	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
 	@touch $@
 
 .PHONY: venv
-venv: $(VENV)/.installed  ## Create the virtualenv from the pinned requirements
+venv: $(VENV_STAMP)  ## Create the virtualenv (Python 3.13) from the pinned requirements
 
 .PHONY: lock
-lock:  ## Re-pin requirements/constraints.txt from a clean virtualenv
+lock: require-python  ## Re-pin requirements/constraints.txt from a clean virtualenv
 	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
 	$(BUILD)/lock-venv/bin/pip install -q -r requirements/dev.txt
 	{ echo "# Full transitive lock for requirements/dev.txt (pip freeze of a clean venv). Regenerate with: make lock"; \
@@ -152,12 +162,14 @@ TF_MODULES := network data messaging streaming functions api observability stack
 TF_CHECK_DIR := $(abspath $(BUILD))/terraform
 CHECKOV_VENV := .venv-checkov
 
-$(CHECKOV_VENV)/.installed: requirements/checkov.txt
-	$(call timed,checkov virtualenv,$(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt)
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-python$(PYTHON_VERSION)
+
+$(CHECKOV_STAMP): requirements/checkov.txt | require-python
+	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt)
 	@touch $@
 
 .PHONY: tf-static
-tf-static: require-terraform $(CHECKOV_VENV)/.installed  ## terraform fmt and validate in every root, checkov
+tf-static: require-terraform $(CHECKOV_STAMP)  ## terraform fmt and validate in every root, checkov
 	terraform fmt -check -recursive terraform
 	@for env in $(TF_ENVS); do \
 	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env init -backend=false $(TF_INIT_FLAGS) >/dev/null && \

@@ -7,11 +7,10 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 
-T = TypeVar("T")
 # Seconds to wait for asynchronous effects; AWS targets may need more than the local cloud.
 SETTLE_SECONDS = float(os.environ.get("SETTLE_SECONDS", "10"))
 REQUEST_TIMEOUT = 30
@@ -37,7 +36,7 @@ def get_json(http: requests.Session, url: str, key: str) -> Any:
     return response.json()
 
 
-def wait_for(check: Callable[[], T | None], what: str, timeout: float = SETTLE_SECONDS, every: float = 0.2) -> T:
+def wait_for[T](check: Callable[[], T | None], what: str, timeout: float = SETTLE_SECONDS, every: float = 0.2) -> T:
     """Poll until check() returns something truthy; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last: T | None = None

@@ -76,6 +76,8 @@ class Options:
     zip_budget_mib: float
     import_budget_percent: float
     cache_dir: Path
+    init_runs: int = 5
+    warm_invocations: int = 20
 
 
 Section = Callable[[Options], SectionResult]
@@ -255,6 +257,24 @@ def requests_section(opts: Options) -> SectionResult:
     return SectionResult(data, [Row(*row) for row in rows])
 
 
+def handlers_section(opts: Options) -> SectionResult:
+    import bench_handlers  # noqa: PLC0415 (imports moto and the app)
+
+    try:
+        data = bench_handlers.measure(
+            bench_handlers.Options(
+                zip_path=opts.zip_path,
+                app_dir=opts.app_dir,
+                init_runs=opts.init_runs,
+                warm_invocations=opts.warm_invocations,
+                env=bench_env(os.environ),
+            )
+        )
+    except bench_handlers.HandlerBenchError as exc:
+        raise SectionError(str(exc)) from exc
+    return SectionResult(data, [Row(*row) for row in bench_handlers.rows(data)])
+
+
 def executor_section(opts: Options) -> SectionResult:
     import bench_localcloud  # noqa: PLC0415 (imports moto through the local cloud)
 
@@ -276,6 +296,7 @@ SECTIONS: dict[str, Section] = {
     "zip": zip_section,
     "import": import_section,
     "requests": requests_section,
+    "handlers": handlers_section,
     "executor": executor_section,
     "localcloud": localcloud_section,
 }
@@ -382,13 +403,17 @@ def parse_args(argv: Iterable[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--import-runs", type=int, default=15, help="fresh interpreters per module (default: 15)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per endpoint (default: 20)")
     parser.add_argument("--requests", type=int, default=300, help="timed requests per endpoint (default: 300)")
+    parser.add_argument("--init-runs", type=int, default=5, help="fresh processes per handler for init (default: 5)")
+    parser.add_argument(
+        "--warm-invocations", type=int, default=20, help="warm invocations per handler and batch size (default: 20)"
+    )
     parser.add_argument("--zip-budget-mib", type=float, default=5.0)
     parser.add_argument("--import-budget-percent", type=float, default=50.0)
     args = parser.parse_args(None if argv is None else list(argv))
     unknown = [s for s in args.sections.split(",") if s and s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
-    for name in ("import_runs", "requests"):
+    for name in ("import_runs", "requests", "init_runs", "warm_invocations"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
@@ -407,6 +432,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         zip_budget_mib=args.zip_budget_mib,
         import_budget_percent=args.import_budget_percent,
         cache_dir=out.resolve().parent / ".cache",
+        init_runs=args.init_runs,
+        warm_invocations=args.warm_invocations,
     )
     names = [s for s in args.sections.split(",") if s]
     results = run_sections(names, opts)

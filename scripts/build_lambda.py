@@ -66,9 +66,11 @@ EXEC_MODE = 0o755
 # (Chalice's own default).
 DEFAULT_ARCHITECTURE = "x86_64"
 ARCH_TO_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
-# glibc of the Amazon Linux behind python3.10+ Lambda runtimes (AL2: 2.26).
-# Chalice itself uses the same ceiling for cp311 (packager._RUNTIME_GLIBC).
-LAMBDA_GLIBC_MINOR = 26
+# glibc of the Amazon Linux 2023 behind the python3.12+ Lambda runtimes (2.34),
+# the ceiling Chalice uses for them too (packager._RUNTIME_GLIBC).
+LAMBDA_GLIBC_MINOR = 34
+# What ties a zip to one instruction set: compiled extension modules.
+NATIVE_SUFFIXES = (".so", ".pyd", ".dylib")
 # Placeholder credentials for child processes that must never use real ones.
 DUMMY_CREDENTIAL = "build"
 
@@ -192,6 +194,58 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 def json_bytes(value: Any) -> bytes:
     """Stable JSON: sorted keys, two-space indent, trailing newline."""
     return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()
+
+
+# ---------------------------------------------------------------------------
+# Architecture
+# ---------------------------------------------------------------------------
+
+
+def _distribution_name(metadata: str, dist_info_dir: str) -> str:
+    for line in metadata.splitlines():
+        if line.startswith("Name:"):
+            return line.removeprefix("Name:").strip()
+    return dist_info_dir.removesuffix(".dist-info").rsplit("-", 1)[0]
+
+
+def architecture_ties(zip_bytes: bytes) -> dict[str, list[str]]:
+    """What in the zip runs on one instruction set only, by the package that brought it.
+
+    The same zip is deployed to arm64 and x86_64 functions (the architecture is a
+    per-environment Terraform setting), which is only sound while the zip is pure
+    Python. Two things break that: a compiled extension module (``.so``, ``.pyd``)
+    and a wheel whose tag names a platform (``WHEEL``'s ``Tag:`` lines, anything but
+    ``-any``). Each finding is attributed to its distribution through the
+    ``*.dist-info/RECORD`` files that pip leaves in the zip; a file no RECORD lists
+    is attributed to its top-level directory (vendored code, the app itself).
+    An empty result means the zip is architecture-neutral.
+    """
+    ties: dict[str, list[str]] = {}
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        names = zf.namelist()
+        owner: dict[str, str] = {}
+        for name in names:
+            directory, _, leaf = name.partition("/")
+            if not directory.endswith(".dist-info") or leaf not in ("RECORD", "WHEEL"):
+                continue
+            metadata_name = f"{directory}/METADATA"
+            metadata = zf.read(metadata_name).decode("utf-8", "replace") if metadata_name in names else ""
+            dist = _distribution_name(metadata, directory)
+            text = zf.read(name).decode("utf-8", "replace")
+            if leaf == "RECORD":
+                for line in text.splitlines():
+                    path = line.split(",", 1)[0]
+                    if path:
+                        owner[path] = dist
+            else:
+                for line in text.splitlines():
+                    tag = line.removeprefix("Tag:").strip() if line.startswith("Tag:") else ""
+                    if tag and not tag.endswith("-any"):
+                        ties.setdefault(dist, []).append(f"platform wheel {tag}")
+        for name in names:
+            if name.endswith(NATIVE_SUFFIXES) or ".so." in name.rsplit("/", 1)[-1]:
+                ties.setdefault(owner.get(name, name.split("/", 1)[0]), []).append(name)
+    return {dist: sorted(found) for dist, found in sorted(ties.items())}
 
 
 # ---------------------------------------------------------------------------
@@ -537,6 +591,9 @@ def build(
 
     handlers = discover_handlers(data, env)
     digest = sha256_bytes(data)
+    ties = architecture_ties(data)
+    if ties:
+        log(f"warning: the zip runs on {arch} only: " + "; ".join(f"{d}: {', '.join(f)}" for d, f in ties.items()))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         file_count = len(zf.infolist())
     zip_path = out_dir / "deployment.zip"
@@ -549,6 +606,8 @@ def build(
         "file_count": file_count,
         "python_runtime": runtime,
         "architecture": arch,
+        "architecture_neutral": not ties,
+        "architecture_ties": ties,
         "chalice_version": chalice_version(),
         "stage": stage,
         "handlers": handlers,

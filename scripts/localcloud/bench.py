@@ -42,7 +42,7 @@ class _BenchFunction:
     function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:localcloud-bench"
     version: str = "$LATEST"
     handler: str | None = "bench_handler.handler"
-    run_time: str | None = "python3.11"
+    run_time: str | None = "python3.13"
     timeout: int = 30
     memory_size: int = 128
     environment_vars: dict[str, str] = field(default_factory=dict)

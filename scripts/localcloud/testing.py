@@ -112,7 +112,7 @@ class Cloud:
         name = name or f"{module}-{uuid.uuid4().hex[:6]}"
         response = self.client("lambda").create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime="python3.13",
             Role=self.role(),
             Handler=handler or f"{module}.handler",
             Code={"ZipFile": self.zip(module)},

@@ -216,3 +216,45 @@ def test_import_only_the_venv_provides_fails_the_build(
     )
     with pytest.raises(build_lambda.BuildError, match="the zip lacks yaml"):
         build_lambda.build(app_dir, tmp_path / "out", wheel_cache=tmp_path / "wheels")
+
+
+def _zip_of(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_architecture_ties_name_the_package_that_brought_them(build_lambda: ModuleType) -> None:
+    zip_bytes = _zip_of(
+        {
+            "pure/__init__.py": "",
+            "pure-1.0.dist-info/METADATA": "Name: pure\n",
+            "pure-1.0.dist-info/WHEEL": "Tag: py3-none-any\n",
+            "pure-1.0.dist-info/RECORD": "pure/__init__.py,,\n",
+            "fastcore/_speedups.cpython-313-aarch64-linux-gnu.so": "ELF",
+            "fastcore/__init__.py": "",
+            "fast_core-2.0.dist-info/METADATA": "Name: fast-core\n",
+            "fast_core-2.0.dist-info/WHEEL": "Tag: cp313-cp313-manylinux_2_17_aarch64\n",
+            "fast_core-2.0.dist-info/RECORD": (
+                "fastcore/__init__.py,,\nfastcore/_speedups.cpython-313-aarch64-linux-gnu.so,,\n"
+            ),
+            "vendored/lib.pyd": "MZ",
+        }
+    )
+    assert build_lambda.architecture_ties(zip_bytes) == {
+        "fast-core": [
+            "fastcore/_speedups.cpython-313-aarch64-linux-gnu.so",
+            "platform wheel cp313-cp313-manylinux_2_17_aarch64",
+        ],
+        "vendored": ["vendored/lib.pyd"],
+    }
+
+
+def test_a_pure_python_zip_has_no_architecture_ties(built: Built, build_lambda: ModuleType) -> None:
+    zip_bytes = (built.first_dir / "deployment.zip").read_bytes()
+    assert build_lambda.architecture_ties(zip_bytes) == {}
+    manifest = json.loads((built.first_dir / "manifest.json").read_text())
+    assert manifest["architecture_neutral"] is True
+    assert manifest["architecture_ties"] == {}

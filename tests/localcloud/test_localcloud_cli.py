@@ -48,7 +48,7 @@ def _start_a_worker(port: int) -> int:
     role = aws_client("iam", endpoint).create_role(RoleName="cli-test", AssumeRolePolicyDocument=ROLE_POLICY)
     lambda_.create_function(
         FunctionName="cli-echo",
-        Runtime="python3.11",
+        Runtime="python3.13",
         Role=role["Role"]["Arn"],
         Handler="echo.handler",
         Code={"ZipFile": function_zip(FUNCTIONS, "echo")},
