@@ -153,7 +153,7 @@ lint: venv  ## ruff, mypy and the contract checks
 
 .PHONY: unit-test
 unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
-	$(PY) -m pytest tests/unit tests/contract tests/build tests/localcloud -q
+	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/localcloud -q
 
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 
@@ -223,6 +223,15 @@ test: lint unit-test tf-static tf-unit  ## Everything CI runs
 .PHONY: bench
 bench: build  ## Measure zip, imports, request cost and the local cloud; writes build/bench/results.json
 	$(PY) scripts/bench.py --out $(BUILD)/bench/results.json
+
+# The cost model reads the bench's handler figures (make bench) and each environment's settings from
+# its Terraform `sizing` output (terraform console, offline). Without ENV on the command line: dev and prod.
+COST_ENVS = $(if $(filter file,$(origin ENV)),dev prod,$(ENV))
+
+.PHONY: cost
+cost: venv  ## Cost per million events and capacity on paper (ENV=..., default dev and prod); needs `make bench`
+	@PYTHONPATH=scripts $(PY) -m cost $(addprefix --env ,$(COST_ENVS)) --results $(BUILD)/bench/results.json \
+	  --out-dir $(BUILD)/reports $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
 
 .PHONY: clean
 clean:  ## Remove build output (not the virtualenv)

@@ -19,14 +19,25 @@ module "stack" {
   openapi_path    = coalesce(var.openapi_path, "${local.repo_root}/contracts/openapi.yaml")
 
   functions                     = var.functions
+  lambda_concurrency_quota      = var.lambda_concurrency_quota
+  runtime                       = var.runtime
+  architecture                  = var.architecture
+  api_snapstart                 = var.api_snapstart
   log_level                     = var.log_level
   log_retention_in_days         = var.log_retention_in_days
   table_deletion_protection     = var.table_deletion_protection
   message_retention_seconds     = var.message_retention_seconds
+  queue_batch_size              = var.queue_batch_size
+  fifo_high_throughput          = var.fifo_high_throughput
   stream_mode                   = var.stream_mode
   stream_shard_count            = var.stream_shard_count
+  stream_retention_period       = var.stream_retention_period
+  stream_batch_size             = var.stream_batch_size
+  reconcile_schedule_expression = var.reconcile_schedule_expression
   stage_name                    = var.stage_name
   api_logging_level             = var.api_logging_level
+  api_throttling_rate_limit     = var.api_throttling_rate_limit
+  api_throttling_burst_limit    = var.api_throttling_burst_limit
   api_quota_limit               = var.api_quota_limit
   manage_api_gateway_account    = var.manage_api_gateway_account
   alarm_emails                  = var.alarm_emails

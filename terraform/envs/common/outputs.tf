@@ -105,3 +105,8 @@ output "alarm_topic_arn" {
   description = "ARN of the alarm SNS topic."
   value       = module.stack.alarm_topic_arn
 }
+
+output "sizing" {
+  description = "Capacity settings of the stack, from its inputs only: `terraform console` evaluates it without state (the cost and capacity model reads it)."
+  value       = module.stack.sizing
+}

@@ -58,6 +58,35 @@ variable "functions" {
   default = null
 }
 
+variable "lambda_concurrency_quota" {
+  description = "The account's Lambda concurrent executions quota in this region (the stack assumes the default, 1000); the functions' reserved concurrency must leave 100 of it unreserved."
+  type        = number
+  default     = null
+}
+
+variable "runtime" {
+  description = "Lambda runtime of every function; null means the stack's default (python3.13). The stack refuses any runtime not in modules/functions/runtimes.json (python3.11 and older run on Amazon Linux 2, whose support ended on 30 June 2026)."
+  type        = string
+  default     = null
+}
+
+variable "architecture" {
+  description = "Instruction set of every function: arm64 (Graviton) or x86_64; null means the stack's default (arm64)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.architecture == null ? true : contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64 (or null for the stack's default, arm64)."
+  }
+}
+
+variable "api_snapstart" {
+  description = "SnapStart for the api function (both APIs then invoke its alias \"live\"); off by default: see the stack module's api_snapstart."
+  type        = bool
+  default     = null
+}
+
 variable "log_level" {
   description = "POWERTOOLS_LOG_LEVEL of every function."
   type        = string
@@ -94,6 +123,30 @@ variable "stream_shard_count" {
   default     = null
 }
 
+variable "stream_retention_period" {
+  description = "Hours a Kinesis record stays readable, 24 to 8760."
+  type        = number
+  default     = null
+}
+
+variable "stream_batch_size" {
+  description = "Records per invocation of the stream consumers, 1 to 1000."
+  type        = number
+  default     = null
+}
+
+variable "queue_batch_size" {
+  description = "Messages per invocation of the SQS consumers, 1 to 10."
+  type        = number
+  default     = null
+}
+
+variable "fifo_high_throughput" {
+  description = "High-throughput FIFO: limits per message group on the FIFO topic and queue instead of topic-wide and queue-wide."
+  type        = bool
+  default     = null
+}
+
 variable "emulator_workarounds" {
   description = "Local emulator only: settings to leave out because the emulator cannot round-trip them (see the stack module)."
   type        = set(string)
@@ -109,6 +162,18 @@ variable "stage_name" {
 variable "api_logging_level" {
   description = "Execution logging level of the API stages: OFF, ERROR or INFO."
   type        = string
+  default     = null
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Requests per second per stage and per API key."
+  type        = number
+  default     = null
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst above the rate per stage and per API key."
+  type        = number
   default     = null
 }
 
@@ -145,5 +210,11 @@ variable "max_receive_count" {
 variable "visibility_timeout_multiplier" {
   description = "Work-queue visibility timeout as a multiple of its consumer's timeout, 1 to 12."
   type        = number
+  default     = null
+}
+
+variable "reconcile_schedule_expression" {
+  description = "EventBridge schedule of the reconciler: rate(...) or cron(...)."
+  type        = string
   default     = null
 }

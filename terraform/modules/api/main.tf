@@ -287,7 +287,8 @@ resource "aws_api_gateway_usage_plan_key" "this" {
 }
 
 ################################################################################
-# Lambda permissions (one per API, scoped to its stage)
+# Lambda permissions (one per API, scoped to its stage, on the qualifier the
+# integrations invoke)
 ################################################################################
 
 resource "aws_lambda_permission" "this" {
@@ -296,6 +297,7 @@ resource "aws_lambda_permission" "this" {
   statement_id  = "AllowApiGateway-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = var.lambda_function_name
+  qualifier     = var.lambda_qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${each.value.execution_arn}/${var.stage_name}/*"
 }

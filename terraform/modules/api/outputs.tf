@@ -22,6 +22,23 @@ output "endpoint_types" {
   value       = { for k, a in aws_api_gateway_rest_api.this : k => one(a.endpoint_configuration[0].types) }
 }
 
+output "integration_uris" {
+  description = "The Lambda invoke ARN each REST API's operations integrate with, keyed by endpoint (the alias's when lambda_qualifier is set)."
+  value = {
+    for k, a in aws_api_gateway_rest_api.this : k => distinct(flatten([
+      for item in values(jsondecode(a.body).paths) : [
+        for method, operation in item : operation["x-amazon-apigateway-integration"].uri
+        if can(operation["x-amazon-apigateway-integration"].uri)
+      ]
+    ]))
+  }
+}
+
+output "lambda_permission_qualifiers" {
+  description = "Qualifier of each API's Lambda permission, keyed by endpoint (null: the unqualified function)."
+  value       = { for k, p in aws_lambda_permission.this : k => p.qualifier }
+}
+
 output "execution_arns" {
   description = "Execution ARNs keyed by endpoint."
   value       = { for k, a in aws_api_gateway_rest_api.this : k => a.execution_arn }

@@ -24,8 +24,24 @@ variable "lambda_function_name" {
 }
 
 variable "lambda_invoke_arn" {
-  description = "Invoke ARN of that function (aws_lambda_function.invoke_arn)."
+  description = "Invoke ARN that every operation integrates with: the function's (aws_lambda_function.invoke_arn), or with lambda_qualifier set, that alias's or version's (aws_lambda_alias.invoke_arn)."
   type        = string
+}
+
+variable "lambda_qualifier" {
+  description = "Alias (or version) of the function that API Gateway invokes and may invoke, e.g. \"live\" for a SnapStart function; null for the unqualified function. 1 to 128 letters, digits, hyphens or underscores; lambda_invoke_arn must then end in \":<qualifier>/invocations\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_qualifier == null ? true : can(regex("^[A-Za-z0-9_-]{1,128}$", var.lambda_qualifier))
+    error_message = "lambda_qualifier must be null or an alias name or version: 1 to 128 letters, digits, hyphens or underscores."
+  }
+
+  validation {
+    condition     = var.lambda_qualifier == null ? true : endswith(var.lambda_invoke_arn, ":${var.lambda_qualifier}/invocations")
+    error_message = "With lambda_qualifier set, lambda_invoke_arn must be the invoke ARN of that alias or version (ending in \":<qualifier>/invocations\")."
+  }
 }
 
 ################################################################################

@@ -1,7 +1,11 @@
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
 locals {
   partition = data.aws_partition.current.partition
+  # `id` is the region name on provider 5.x and 6.x (`name` is deprecated in 6.x).
+  region = data.aws_region.current.id
 
   function_names = { for k in keys(var.functions) : k => "${var.name}-${k}" }
 
@@ -10,6 +14,18 @@ locals {
     for k in keys(var.event_source_mappings) :
     k => join("", [for w in split("-", replace(k, "_", "-")) : title(w)])
   }
+}
+
+################################################################################
+# Runtimes (runtimes.json is the one list of the Python runtimes Lambda lets
+# you create, and of where SnapStart works)
+################################################################################
+
+locals {
+  runtimes = jsondecode(file("${path.module}/runtimes.json"))
+
+  python_runtimes    = [for r in local.runtimes.python : r.identifier]
+  snapstart_runtimes = [for r in local.runtimes.python : r.identifier if r.snapstart]
 }
 
 ################################################################################
@@ -163,6 +179,17 @@ resource "aws_lambda_function" "this" {
 
   reserved_concurrent_executions = each.value.reserved_concurrency
 
+  # SnapStart snapshots published versions only: publish one on every change.
+  publish = each.value.snapstart
+
+  dynamic "snap_start" {
+    for_each = each.value.snapstart ? ["PublishedVersions"] : []
+
+    content {
+      apply_on = snap_start.value
+    }
+  }
+
   environment {
     variables = merge(var.common_environment, each.value.environment)
   }
@@ -191,6 +218,40 @@ resource "aws_lambda_function" "this" {
     aws_iam_role_policy.this,
     aws_iam_role_policy_attachment.this,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = !each.value.snapstart || !contains(local.runtimes.snapstart_unsupported_regions, local.region)
+      error_message = "SnapStart is not offered in ${local.region} (runtimes.json: ${join(", ", local.runtimes.snapstart_unsupported_regions)}); set snapstart = false for ${each.key}."
+    }
+  }
+}
+
+################################################################################
+# Alias of each SnapStart function (what API Gateway and triggers invoke)
+################################################################################
+
+locals {
+  # SnapStart functions are invoked through this alias of their latest
+  # published version: $LATEST never runs from a snapshot.
+  alias_name = "live"
+  snapstart  = { for k, f in var.functions : k => f if f.snapstart }
+
+  # What triggers and callers invoke: the alias of a SnapStart function, the
+  # unqualified function otherwise.
+  target_arns = {
+    for k, f in var.functions : k => f.snapstart ? aws_lambda_alias.this[k].arn : aws_lambda_function.this[k].arn
+  }
+  qualifiers = { for k, f in var.functions : k => f.snapstart ? local.alias_name : null }
+}
+
+resource "aws_lambda_alias" "this" {
+  for_each = local.snapstart
+
+  name             = local.alias_name
+  description      = "Latest published version of ${local.function_names[each.key]}, restored from its SnapStart snapshot"
+  function_name    = aws_lambda_function.this[each.key].function_name
+  function_version = aws_lambda_function.this[each.key].version
 }
 
 ################################################################################
@@ -200,7 +261,7 @@ resource "aws_lambda_function" "this" {
 resource "aws_lambda_event_source_mapping" "this" {
   for_each = var.event_source_mappings
 
-  function_name                      = aws_lambda_function.this[each.value.function].arn
+  function_name                      = local.target_arns[each.value.function]
   event_source_arn                   = each.value.event_source_arn
   batch_size                         = each.value.batch_size
   maximum_batching_window_in_seconds = each.value.maximum_batching_window_in_seconds
@@ -244,6 +305,7 @@ resource "aws_lambda_permission" "sns" {
   statement_id  = "AllowSns-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this[each.value.function].function_name
+  qualifier     = local.qualifiers[each.value.function]
   principal     = "sns.amazonaws.com"
   source_arn    = each.value.topic_arn
 }
@@ -253,7 +315,7 @@ resource "aws_sns_topic_subscription" "this" {
 
   topic_arn           = each.value.topic_arn
   protocol            = "lambda"
-  endpoint            = aws_lambda_function.this[each.value.function].arn
+  endpoint            = local.target_arns[each.value.function]
   filter_policy       = each.value.filter_policy
   filter_policy_scope = each.value.filter_policy == null ? null : each.value.filter_policy_scope
 
@@ -280,7 +342,7 @@ resource "aws_cloudwatch_event_target" "this" {
 
   rule      = aws_cloudwatch_event_rule.this[each.key].name
   target_id = "lambda"
-  arn       = aws_lambda_function.this[each.value.function].arn
+  arn       = local.target_arns[each.value.function]
 }
 
 resource "aws_lambda_permission" "schedule" {
@@ -289,6 +351,7 @@ resource "aws_lambda_permission" "schedule" {
   statement_id  = "AllowEventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this[each.value.function].function_name
+  qualifier     = local.qualifiers[each.value.function]
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.this[each.key].arn
 }

@@ -12,9 +12,34 @@ output "function_arns" {
   value       = { for k, f in aws_lambda_function.this : k => f.arn }
 }
 
+output "configurations" {
+  description = "Runtime, architecture, memory (MB), timeout (s) and reserved concurrency (null: unreserved) of each function, keyed by short name."
+  value = {
+    for k, f in aws_lambda_function.this : k => {
+      runtime              = f.runtime
+      architecture         = one(f.architectures)
+      memory_size          = f.memory_size
+      timeout              = f.timeout
+      reserved_concurrency = coalesce(f.reserved_concurrent_executions, -1) == -1 ? null : f.reserved_concurrent_executions # -1: unreserved
+    }
+  }
+}
+
 output "invoke_arns" {
-  description = "Invoke ARNs (for API Gateway integrations) keyed by short name."
-  value       = { for k, f in aws_lambda_function.this : k => f.invoke_arn }
+  description = "Invoke ARNs (for API Gateway integrations) keyed by short name: the alias's for a SnapStart function, the unqualified function's otherwise."
+  value = {
+    for k, f in aws_lambda_function.this : k => var.functions[k].snapstart ? aws_lambda_alias.this[k].invoke_arn : f.invoke_arn
+  }
+}
+
+output "qualifiers" {
+  description = "Qualifier to invoke and to grant permissions on, keyed by short name: the alias name (\"live\") for a SnapStart function, null otherwise."
+  value       = local.qualifiers
+}
+
+output "target_arns" {
+  description = "ARN that triggers invoke, keyed by short name: the alias ARN for a SnapStart function, the unqualified function ARN otherwise."
+  value       = local.target_arns
 }
 
 output "vpc_configs" {
@@ -23,6 +48,18 @@ output "vpc_configs" {
     for k, f in aws_lambda_function.this : k => {
       subnet_ids         = f.vpc_config[0].subnet_ids
       security_group_ids = f.vpc_config[0].security_group_ids
+    }
+  }
+}
+
+output "snapstart" {
+  description = "SnapStart of each function, keyed by short name: whether it publishes versions, apply_on (\"PublishedVersions\" or null), the published version the alias points at and the alias ARN (null without SnapStart)."
+  value = {
+    for k, f in aws_lambda_function.this : k => {
+      publish   = f.publish
+      apply_on  = one([for s in f.snap_start : s.apply_on])
+      version   = var.functions[k].snapstart ? aws_lambda_alias.this[k].function_version : null
+      alias_arn = var.functions[k].snapstart ? aws_lambda_alias.this[k].arn : null
     }
   }
 }

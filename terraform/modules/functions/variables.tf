@@ -19,40 +19,43 @@ variable "zip_path" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime. Must match the Python that built the zip (chalice package builds for its own interpreter)."
+  description = "Lambda runtime of every function: one of the Python runtimes listed in runtimes.json beside this file (those Lambda lets you create today, all on Amazon Linux 2023). Must match the Python that built the zip (chalice package builds for its own interpreter). python3.14 needs AWS provider 6.20 or later (5.x rejects it)."
   type        = string
-  default     = "python3.11"
+  default     = "python3.13"
 
   validation {
-    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
-    error_message = "runtime must be a Python Lambda runtime such as python3.11."
+    condition     = contains(local.python_runtimes, var.runtime)
+    error_message = "runtime must be a Python runtime Lambda lets you create today: ${join(", ", local.python_runtimes)} (Amazon Linux 2023; runtimes.json, checked ${local.runtimes.checked}). ${local.runtimes.retired}"
   }
 }
 
 variable "architecture" {
-  description = "Instruction set of every function: x86_64 or arm64. The zip's native wheels must match."
+  description = "Instruction set of every function: arm64 (Graviton, the default: lower price per GB-second) or x86_64. The zip's native wheels must match."
   type        = string
-  default     = "x86_64"
+  default     = "arm64"
 
   validation {
-    condition     = contains(["x86_64", "arm64"], var.architecture)
-    error_message = "architecture must be x86_64 or arm64."
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
   }
 }
 
 variable "functions" {
   description = <<-EOT
     Functions keyed by short name. handler is the Chalice handler ("app.app"); memory_size 128 to 10240 MB;
-    timeout 1 to 900 seconds; reserved_concurrency null (unreserved) or 0 and up; environment is merged over
-    common_environment; policy_statements are this function's own permissions (the module adds what its
-    triggers and dead-letter queue need). Statements must name actions and resources: no "*" or "service:*" action
-    and no "*" resource.
+    timeout 1 to 900 seconds; reserved_concurrency null (unreserved) or a whole number from 0 (Lambda keeps 100 of
+    the account's concurrency unreserved); snapstart publishes a version on every change, turns on SnapStart for it
+    and points the alias "live" at it (Python 3.12 and later; not in the regions runtimes.json lists); environment
+    is merged over common_environment; policy_statements are this function's own permissions (the module adds what
+    its triggers and dead-letter queue need). Statements must name actions and resources: no "*" or "service:*"
+    action and no "*" resource.
   EOT
   type = map(object({
     handler              = string
     memory_size          = optional(number, 256)
     timeout              = optional(number, 15)
     reserved_concurrency = optional(number)
+    snapstart            = optional(bool, false)
     environment          = optional(map(string), {})
     policy_statements = optional(list(object({
       sid       = string
@@ -72,8 +75,13 @@ variable "functions" {
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null ? true : f.reserved_concurrency >= 0])
-    error_message = "reserved_concurrency must be null (unreserved) or at least 0."
+    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null ? true : f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency])
+    error_message = "reserved_concurrency must be null (unreserved) or a whole number of at least 0."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : !f.snapstart || contains(local.snapstart_runtimes, var.runtime)])
+    error_message = "snapstart needs a runtime that supports SnapStart: ${join(", ", local.snapstart_runtimes)} (runtimes.json)."
   }
 
   validation {

@@ -6,6 +6,12 @@ locals {
     fifo     = { fifo = true, suffix = ".fifo" }
   }
 
+  # High-throughput FIFO: limits per message group. Unset (null) otherwise, so
+  # AWS and emulators keep their defaults and a second plan stays empty.
+  high_throughput = {
+    for k, lane in local.lanes : k => lane.fifo && var.fifo_high_throughput
+  }
+
   deny_insecure_transport = {
     Sid       = "DenyInsecureTransport"
     Effect    = "Deny"
@@ -24,6 +30,7 @@ resource "aws_sns_topic" "this" {
   name                        = "${var.name}-${each.key}${each.value.suffix}"
   fifo_topic                  = each.value.fifo
   content_based_deduplication = each.value.fifo ? false : null # the publisher sets deduplication ids
+  fifo_throughput_scope       = local.high_throughput[each.key] ? "MessageGroup" : null
   kms_master_key_id           = var.kms_key_arn
 
   tags = var.tags
@@ -52,6 +59,8 @@ resource "aws_sqs_queue" "this" {
   name                              = "${var.name}-${each.key}${each.value.suffix}"
   fifo_queue                        = each.value.fifo
   content_based_deduplication       = each.value.fifo ? false : null
+  deduplication_scope               = local.high_throughput[each.key] ? "messageGroup" : null
+  fifo_throughput_limit             = local.high_throughput[each.key] ? "perMessageGroupId" : null
   message_retention_seconds         = var.message_retention_seconds
   visibility_timeout_seconds        = var.visibility_timeout_seconds[each.key]
   kms_master_key_id                 = var.kms_key_arn

@@ -3,10 +3,11 @@
 ################################################################################
 
 output "topics" {
-  description = "Both topics, keyed by lane (standard, fifo), with name, ARN, FIFO flag and KMS key."
+  description = "Both topics, keyed by lane (standard, fifo), with name, ARN, FIFO flag, KMS key and FIFO throughput scope."
   value = {
     for k, t in aws_sns_topic.this : k => {
-      name = t.name, arn = t.arn, fifo = t.fifo_topic, kms_master_key_id = t.kms_master_key_id
+      name                  = t.name, arn = t.arn, fifo = t.fifo_topic, kms_master_key_id = t.kms_master_key_id,
+      fifo_throughput_scope = t.fifo_throughput_scope
     }
   }
 }
@@ -105,13 +106,14 @@ output "dead_letter_queues" {
 }
 
 output "queues" {
-  description = "Every queue, keyed by role, with name, ARN, URL, FIFO flag, retention and the ARN of its DLQ (null for terminal queues)."
+  description = "Every queue, keyed by role, with name, ARN, URL, FIFO flag, retention, FIFO deduplication scope and throughput limit, and the ARN of its DLQ (null for terminal queues)."
   value = merge(
     {
       for k, q in aws_sqs_queue.this : k => {
         name                      = q.name, arn = q.arn, url = q.url, fifo = q.fifo_queue,
         message_retention_seconds = q.message_retention_seconds,
         kms_master_key_id         = q.kms_master_key_id,
+        deduplication_scope       = q.deduplication_scope, fifo_throughput_limit = q.fifo_throughput_limit,
         dlq_arn                   = jsondecode(aws_sqs_queue_redrive_policy.this[k].redrive_policy).deadLetterTargetArn
       }
     },
@@ -120,6 +122,7 @@ output "queues" {
         name                      = q.name, arn = q.arn, url = q.url, fifo = q.fifo_queue,
         message_retention_seconds = q.message_retention_seconds,
         kms_master_key_id         = q.kms_master_key_id,
+        deduplication_scope       = q.deduplication_scope, fifo_throughput_limit = q.fifo_throughput_limit,
         dlq_arn                   = null
       }
     },

@@ -75,6 +75,12 @@ variable "visibility_timeout_seconds" {
   }
 }
 
+variable "fifo_high_throughput" {
+  description = "High throughput for the FIFO lane: the FIFO topic's throughput and deduplication scope becomes MessageGroup (fifo_throughput_scope) and the FIFO work queue's becomes per message group (deduplication_scope messageGroup, fifo_throughput_limit perMessageGroupId), so the limits apply per message group instead of to the whole topic or queue. false leaves the arguments unset: the AWS defaults (Topic scope; queue-wide deduplication and throughput). Turning it off again leaves the last values in place on AWS (unset arguments are not reverted)."
+  type        = bool
+  default     = false
+}
+
 variable "redrive_allow_policy_enabled" {
   description = "Restrict each DLQ to its own work queue (redrive allow policy). Set false only on the local emulator: moto 5.2 never returns the attribute, so Terraform would wait for it forever."
   type        = bool

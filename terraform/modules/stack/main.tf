@@ -17,6 +17,12 @@ locals {
   partition  = data.aws_partition.current.partition
   # `id` is the region name on provider 5.x and 6.x (`name` is deprecated in 6.x).
   region = data.aws_region.current.id
+
+  # The one list of Python runtimes (and of SnapStart support), kept by the
+  # functions module.
+  runtimes           = jsondecode(file("${path.module}/../functions/runtimes.json"))
+  python_runtimes    = [for r in local.runtimes.python : r.identifier]
+  snapstart_runtimes = [for r in local.runtimes.python : r.identifier if r.snapstart]
 }
 
 ################################################################################
@@ -126,6 +132,7 @@ module "messaging" {
   kms_key_arn               = aws_kms_key.this.arn
   message_retention_seconds = var.message_retention_seconds
   max_receive_count         = var.max_receive_count
+  fifo_high_throughput      = var.fifo_high_throughput
 
   redrive_allow_policy_enabled = !contains(var.emulator_workarounds, "sqs_redrive_allow_policy")
   visibility_timeout_seconds = {
@@ -320,7 +327,10 @@ module "functions" {
   }
 
   functions = {
-    for k, f in var.functions : k => merge(f, local.function_wiring[k])
+    for k, f in var.functions : k => merge(f, local.function_wiring[k], {
+      # Only the api function can use SnapStart: both REST APIs invoke its alias.
+      snapstart = k == "api" && var.api_snapstart
+    })
   }
 
   event_source_mappings = {
@@ -377,6 +387,7 @@ module "api" {
   openapi_path         = var.openapi_path
   lambda_function_name = module.functions.function_names["api"]
   lambda_invoke_arn    = module.functions.invoke_arns["api"]
+  lambda_qualifier     = module.functions.qualifiers["api"]
 
   stage_name              = var.stage_name
   logging_level           = var.api_logging_level

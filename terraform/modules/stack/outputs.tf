@@ -155,3 +155,29 @@ output "alarm_topic_arn" {
   description = "ARN of the alarm SNS topic."
   value       = module.observability.alarm_topic_arn
 }
+
+################################################################################
+# Sizing (inputs only: `terraform console` evaluates it without state)
+################################################################################
+
+output "sizing" {
+  description = "The capacity settings of the stack, for the cost and capacity model: environment, architecture, runtime, api_snapstart, each function's memory_size, timeout and reserved_concurrency, batch sizes, stream mode and shards, FIFO high throughput, API throttling, max_receive_count, log level and the reconciler's schedule. Built from input variables only (no resource, no data source), so `terraform console` can evaluate it without state or credentials."
+  value = {
+    environment          = var.environment
+    architecture         = var.architecture
+    runtime              = var.runtime
+    api_snapstart        = var.api_snapstart
+    functions            = { for k, f in var.functions : k => { memory_size = f.memory_size, timeout = f.timeout, reserved_concurrency = f.reserved_concurrency } }
+    queue_batch_size     = var.queue_batch_size
+    stream_batch_size    = var.stream_batch_size
+    stream_mode          = var.stream_mode
+    stream_shard_count   = var.stream_shard_count
+    fifo_high_throughput = var.fifo_high_throughput
+
+    api_throttling_rate_limit     = var.api_throttling_rate_limit
+    api_throttling_burst_limit    = var.api_throttling_burst_limit
+    max_receive_count             = var.max_receive_count
+    log_level                     = var.log_level
+    reconcile_schedule_expression = var.reconcile_schedule_expression
+  }
+}

@@ -50,7 +50,7 @@ variable "openapi_path" {
 ################################################################################
 
 variable "functions" {
-  description = "The service's functions keyed by short name: Chalice handler, memory (128 to 10240 MB), timeout (1 to 900 s), reserved concurrency (null leaves it unreserved). All seven keys must be present; their triggers, environment and permissions are wired by this module."
+  description = "The service's functions keyed by short name: Chalice handler, memory (128 to 10240 MB), timeout (1 to 900 s), reserved concurrency (null leaves it unreserved; a whole number from 0, and all of them together at most lambda_concurrency_quota minus the 100 Lambda keeps unreserved). All seven keys must be present; their triggers, environment and permissions are wired by this module."
   type = map(object({
     handler              = string
     memory_size          = optional(number, 256)
@@ -80,20 +80,74 @@ variable "functions" {
     condition     = try(var.functions["api"].timeout, 0) <= 29
     error_message = "The api function's timeout must be at most 29 seconds, API Gateway's integration timeout."
   }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.memory_size >= 128 && f.memory_size <= 10240 && floor(f.memory_size) == f.memory_size])
+    error_message = "memory_size must be a whole number of MB from 128 to 10240."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.timeout >= 1 && f.timeout <= 900 && floor(f.timeout) == f.timeout])
+    error_message = "timeout must be a whole number of seconds from 1 to 900."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null ? true : f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency])
+    error_message = "reserved_concurrency must be null (unreserved) or a whole number of at least 0."
+  }
+
+  validation {
+    condition     = sum(concat([0], [for f in values(var.functions) : coalesce(f.reserved_concurrency, 0)])) <= var.lambda_concurrency_quota - 100
+    error_message = "The functions' reserved concurrency adds up to ${sum(concat([0], [for f in values(var.functions) : coalesce(f.reserved_concurrency, 0)]))}, more than lambda_concurrency_quota (${var.lambda_concurrency_quota}) minus the 100 Lambda keeps unreserved."
+  }
+}
+
+variable "lambda_concurrency_quota" {
+  description = "The account's Lambda concurrent executions quota in this region: 1000 by default, raised by a Service Quotas request. The functions' reserved concurrency must add up to at most this minus 100 (Lambda keeps 100 unreserved). Other stacks in the account reserve from the same quota."
+  type        = number
+  nullable    = false
+  default     = 1000
+
+  validation {
+    condition     = var.lambda_concurrency_quota >= 100 && floor(var.lambda_concurrency_quota) == var.lambda_concurrency_quota
+    error_message = "lambda_concurrency_quota must be a whole number of at least 100."
+  }
 }
 
 variable "runtime" {
-  description = "Lambda runtime; must match the Python that built the zip."
+  description = "Lambda runtime of every function: one of the Python runtimes in ../functions/runtimes.json (the Amazon Linux 2023 ones Lambda lets you create). Must match the Python that built the zip. python3.14 needs AWS provider 6.20 or later (5.x rejects it)."
   type        = string
   nullable    = false
-  default     = "python3.11"
+  default     = "python3.13"
+
+  validation {
+    condition     = contains(local.python_runtimes, var.runtime)
+    error_message = "runtime must be a Python runtime Lambda lets you create today: ${join(", ", local.python_runtimes)} (Amazon Linux 2023; runtimes.json, checked ${local.runtimes.checked}). ${local.runtimes.retired}"
+  }
 }
 
 variable "architecture" {
-  description = "Instruction set of the functions: x86_64 or arm64 (must match the zip's native wheels)."
+  description = "Instruction set of the functions: arm64 (Graviton, the default: lower price per GB-second) or x86_64. Must match the zip's native wheels."
   type        = string
   nullable    = false
-  default     = "x86_64"
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "api_snapstart" {
+  description = "SnapStart for the api function: publish a version on every change, snapshot it, and have both REST APIs invoke its alias \"live\". Off by default: SnapStart for Python is billed per cached snapshot and per restore, and the cold start it removes is small (see the cost model in the README for the figures). Needs python3.12 or later; Lambda does not offer it in ap-east-2 and ap-southeast-6 (runtimes.json)."
+  type        = bool
+  nullable    = false
+  default     = false
+
+  validation {
+    condition     = !var.api_snapstart || contains(local.snapstart_runtimes, var.runtime)
+    error_message = "api_snapstart needs a runtime that supports SnapStart: ${join(", ", local.snapstart_runtimes)} (runtimes.json)."
+  }
 }
 
 variable "log_level" {
@@ -189,10 +243,15 @@ variable "message_retention_seconds" {
 }
 
 variable "max_receive_count" {
-  description = "Receives of a message before it moves to its queue's DLQ, 1 to 1000."
+  description = "Receives of a message before it moves to its queue's DLQ (redrive maxReceiveCount), 1 to 1000."
   type        = number
   nullable    = false
   default     = 3
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
+    error_message = "max_receive_count must be a whole number from 1 to 1000."
+  }
 }
 
 variable "visibility_timeout_multiplier" {
@@ -207,15 +266,22 @@ variable "visibility_timeout_multiplier" {
   }
 }
 
+variable "fifo_high_throughput" {
+  description = "High-throughput FIFO: the FIFO topic's throughput and deduplication scope becomes MessageGroup, and the FIFO queue deduplicates and throttles per message group (messageGroup, perMessageGroupId), so ordering lanes (subjects) no longer share one topic-wide and queue-wide limit. false leaves the AWS defaults (Topic scope, queue-wide limits) by not setting the arguments; switching back to false leaves the last values in place on AWS."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
 variable "queue_batch_size" {
-  description = "Messages per invocation of the SQS consumers, 1 to 10 (the FIFO queue allows at most 10)."
+  description = "Messages per invocation of the SQS consumers, 1 to 10 (a FIFO queue's mapping allows at most 10; the standard queue shares the setting)."
   type        = number
   nullable    = false
   default     = 10
 
   validation {
-    condition     = var.queue_batch_size >= 1 && var.queue_batch_size <= 10
-    error_message = "queue_batch_size must be from 1 to 10."
+    condition     = var.queue_batch_size >= 1 && var.queue_batch_size <= 10 && floor(var.queue_batch_size) == var.queue_batch_size
+    error_message = "queue_batch_size must be a whole number from 1 to 10."
   }
 }
 
@@ -224,26 +290,40 @@ variable "queue_batch_size" {
 ################################################################################
 
 variable "stream_mode" {
-  description = "Kinesis capacity mode: ON_DEMAND or PROVISIONED."
+  description = "Kinesis capacity mode: ON_DEMAND (scales by itself, billed per GB and stream-hour) or PROVISIONED (stream_shard_count shards, billed per shard-hour)."
   type        = string
   nullable    = false
   default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "PROVISIONED"], var.stream_mode)
+    error_message = "stream_mode must be ON_DEMAND or PROVISIONED."
+  }
 }
 
 variable "stream_shard_count" {
-  description = "Kinesis shards when stream_mode is PROVISIONED."
+  description = "Kinesis shards when stream_mode is PROVISIONED (ignored on demand), 1 to 10000: UpdateShardCount stops at 10000 shards per stream by default (the account's default shard quota is 20000 in us-east-1, us-west-2 and eu-west-1, 1000 or 6000 elsewhere). Each shard takes 1 MB/s or 1000 records/s of writes."
   type        = number
   nullable    = false
   default     = 1
+
+  validation {
+    condition     = var.stream_shard_count >= 1 && var.stream_shard_count <= 10000 && floor(var.stream_shard_count) == var.stream_shard_count
+    error_message = "stream_shard_count must be a whole number from 1 to 10000."
+  }
 }
 
 variable "stream_retention_period" {
-  description = "Hours a Kinesis record stays readable, 24 to 8760."
+  description = "Hours a Kinesis record stays readable, 24 to 8760 (365 days). Above 24 hours costs extra."
   type        = number
   nullable    = false
   default     = 24
-}
 
+  validation {
+    condition     = var.stream_retention_period >= 24 && var.stream_retention_period <= 8760 && floor(var.stream_retention_period) == var.stream_retention_period
+    error_message = "stream_retention_period must be a whole number of hours from 24 to 8760."
+  }
+}
 
 variable "stream_batch_size" {
   description = "Records per invocation of the stream consumers (publisher from DynamoDB, analytics from Kinesis), 1 to 10000 (DynamoDB streams: at most 1000)."
@@ -252,8 +332,8 @@ variable "stream_batch_size" {
   default     = 100
 
   validation {
-    condition     = var.stream_batch_size >= 1 && var.stream_batch_size <= 1000
-    error_message = "stream_batch_size must be from 1 to 1000."
+    condition     = var.stream_batch_size >= 1 && var.stream_batch_size <= 1000 && floor(var.stream_batch_size) == var.stream_batch_size
+    error_message = "stream_batch_size must be a whole number from 1 to 1000 (a DynamoDB stream mapping takes at most 1000)."
   }
 }
 
@@ -309,6 +389,11 @@ variable "reconcile_schedule_expression" {
   type        = string
   nullable    = false
   default     = "rate(5 minutes)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.reconcile_schedule_expression))
+    error_message = "reconcile_schedule_expression must be rate(...) or cron(...)."
+  }
 }
 
 variable "reconcile_after_seconds" {
@@ -342,17 +427,27 @@ variable "api_logging_level" {
 }
 
 variable "api_throttling_rate_limit" {
-  description = "Requests per second per stage and per API key."
+  description = "Requests per second per stage and per API key, above 0. API Gateway also applies the account's limit in the region (10000 requests per second by default), whichever is lower."
   type        = number
   nullable    = false
   default     = 100
+
+  validation {
+    condition     = var.api_throttling_rate_limit > 0
+    error_message = "api_throttling_rate_limit must be greater than 0."
+  }
 }
 
 variable "api_throttling_burst_limit" {
-  description = "Burst above the rate per stage and per API key."
+  description = "Burst above the rate per stage and per API key, a whole number from 0. The account's burst in the region (5000 by default) caps it."
   type        = number
   nullable    = false
   default     = 50
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 0 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be a whole number of at least 0."
+  }
 }
 
 variable "api_quota_limit" {

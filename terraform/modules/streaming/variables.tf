@@ -27,13 +27,13 @@ variable "stream_mode" {
 }
 
 variable "shard_count" {
-  description = "Number of shards when stream_mode is PROVISIONED (ignored on demand), at least 1."
+  description = "Number of shards when stream_mode is PROVISIONED (ignored on demand), 1 to 10000: UpdateShardCount, which changes it, stops at 10000 shards per stream by default (the account's default shard quota is 20000 in us-east-1, us-west-2 and eu-west-1, 1000 or 6000 elsewhere)."
   type        = number
   default     = 1
 
   validation {
-    condition     = var.shard_count >= 1 && floor(var.shard_count) == var.shard_count
-    error_message = "shard_count must be a whole number of at least 1."
+    condition     = var.shard_count >= 1 && var.shard_count <= 10000 && floor(var.shard_count) == var.shard_count
+    error_message = "shard_count must be a whole number from 1 to 10000 (UpdateShardCount's default per-stream limit)."
   }
 }
 

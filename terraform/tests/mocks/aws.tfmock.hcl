@@ -94,3 +94,10 @@ mock_resource "aws_api_gateway_stage" {
 mock_resource "aws_cloudwatch_event_rule" {
   defaults = { arn = "arn:aws:events:us-east-1:123456789012:rule/events-test-reconciler" }
 }
+
+mock_resource "aws_lambda_alias" {
+  defaults = {
+    arn        = "arn:aws:lambda:us-east-1:123456789012:function:events-test-api:live"
+    invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:events-test-api:live/invocations"
+  }
+}

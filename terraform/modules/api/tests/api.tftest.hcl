@@ -208,3 +208,63 @@ run "stage_name_is_validated" {
 
   expect_failures = [var.stage_name]
 }
+
+run "the_unqualified_function_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, p in aws_lambda_permission.this : p.qualifier == null])
+    error_message = "Without lambda_qualifier the permissions are on the unqualified function."
+  }
+
+  assert {
+    condition     = keys(output.integration_uris) == ["edge", "regional"] && alltrue([for k, uris in output.integration_uris : uris == tolist([var.lambda_invoke_arn])])
+    error_message = "Both APIs integrate with the given invoke ARN."
+  }
+}
+
+run "an_alias_is_integrated_and_permitted" {
+  command = plan
+
+  variables {
+    lambda_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:events-test-api:live/invocations"
+    lambda_qualifier  = "live"
+  }
+
+  assert {
+    condition = alltrue([
+      for k, a in aws_api_gateway_rest_api.this : alltrue(flatten([
+        for item in values(jsondecode(a.body).paths) : [
+          for method, operation in item : endswith(operation["x-amazon-apigateway-integration"].uri, ":function:events-test-api:live/invocations")
+          if can(operation["x-amazon-apigateway-integration"])
+        ]
+      ]))
+    ])
+    error_message = "Every operation of both APIs must integrate with the alias."
+  }
+
+  assert {
+    condition     = alltrue([for k, p in aws_lambda_permission.this : p.qualifier == "live" && p.function_name == "events-test-api"])
+    error_message = "Each API's permission must be on the alias."
+  }
+}
+
+run "a_qualifier_that_does_not_match_the_invoke_arn_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_qualifier = "live"
+  }
+
+  expect_failures = [var.lambda_qualifier]
+}
+
+run "an_invalid_qualifier_is_rejected" {
+  command = plan
+
+  variables {
+    lambda_qualifier = "not live"
+  }
+
+  expect_failures = [var.lambda_qualifier]
+}

@@ -261,3 +261,222 @@ run "a_trigger_for_an_unknown_function_is_rejected" {
 
   expect_failures = [var.schedules]
 }
+
+run "python_3_13_on_arm64_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.runtime == "python3.13" && f.architectures == tolist(["arm64"])])
+    error_message = "Every function runs python3.13 on arm64 (Graviton) by default."
+  }
+}
+
+run "python_3_11_on_amazon_linux_2_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "python3.11"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "python_3_9_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "python3.9"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "a_runtime_that_is_not_python_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "nodejs22.x"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "python_3_12_is_accepted" {
+  command = plan
+
+  variables {
+    runtime = "python3.12"
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.runtime == "python3.12"])
+    error_message = "python3.12 (Amazon Linux 2023) must be accepted."
+  }
+}
+
+# AWS provider 5.x checks runtime against its own list, which has no
+# python3.14 (6.20 and later know it): these two runs plan only the roles, so
+# they prove what this module's validation accepts on any provider version.
+# The first shows that a targeted plan still validates runtime.
+run "a_targeted_plan_still_validates_runtime" {
+  command = plan
+
+  plan_options {
+    target = [aws_iam_role.this]
+  }
+
+  variables {
+    runtime = "python3.11"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "python_3_14_is_accepted" {
+  command = plan
+
+  plan_options {
+    target = [aws_iam_role.this]
+  }
+
+  variables {
+    runtime = "python3.14"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.this) == 4
+    error_message = "python3.14 (Amazon Linux 2023) must pass the runtime validation."
+  }
+}
+
+run "x86_64_is_an_option" {
+  command = plan
+
+  variables {
+    architecture = "x86_64"
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.architectures == tolist(["x86_64"])])
+    error_message = "architecture = x86_64 must apply to every function."
+  }
+}
+
+run "an_unknown_architecture_is_refused" {
+  command = plan
+
+  variables {
+    architecture = "x86"
+  }
+
+  expect_failures = [var.architecture]
+}
+
+run "reserved_concurrency_must_be_a_whole_number" {
+  command = plan
+
+  variables {
+    functions = {
+      api = { handler = "app.app", reserved_concurrency = 2.5 }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "no_snapstart_no_version_no_alias" {
+  command = plan
+
+  assert {
+    condition     = length(aws_lambda_alias.this) == 0
+    error_message = "Without snapstart no alias is created."
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : !f.publish && length(f.snap_start) == 0])
+    error_message = "Without snapstart no version is published and SnapStart is off."
+  }
+
+  assert {
+    condition     = alltrue([for k, q in output.qualifiers : q == null]) && output.invoke_arns["api"] == aws_lambda_function.this["api"].invoke_arn
+    error_message = "Without snapstart callers invoke the unqualified function."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.this["api-warm"].arn == aws_lambda_function.this["api"].arn && aws_lambda_permission.schedule["api-warm"].qualifier == null
+    error_message = "Without snapstart the schedule targets the unqualified function."
+  }
+}
+
+run "snapstart_publishes_and_aliases_the_function" {
+  command = plan
+
+  variables {
+    functions = {
+      api       = { handler = "app.app", snapstart = true }
+      processor = { handler = "app.processor" }
+    }
+    event_source_mappings = {
+      processor-queue = {
+        function         = "processor"
+        source_type      = "sqs"
+        event_source_arn = "arn:aws:sqs:us-east-1:123456789012:events-test-standard"
+      }
+    }
+    sns_subscriptions = {}
+    schedules = {
+      api-warm = { function = "api", schedule_expression = "rate(5 minutes)" }
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_function.this["api"].publish && aws_lambda_function.this["api"].snap_start[0].apply_on == "PublishedVersions"
+    error_message = "A SnapStart function publishes a version on every change, with SnapStart on published versions."
+  }
+
+  assert {
+    condition     = aws_lambda_alias.this["api"].name == "live" && aws_lambda_alias.this["api"].function_name == "events-test-api" && aws_lambda_alias.this["api"].function_version == aws_lambda_function.this["api"].version
+    error_message = "The alias \"live\" must point at the version just published."
+  }
+
+  assert {
+    condition     = !aws_lambda_function.this["processor"].publish && length(aws_lambda_function.this["processor"].snap_start) == 0 && keys(aws_lambda_alias.this) == ["api"]
+    error_message = "Only the SnapStart function publishes and gets an alias."
+  }
+
+  assert {
+    condition     = output.invoke_arns["api"] == aws_lambda_alias.this["api"].invoke_arn && output.qualifiers["api"] == "live" && output.qualifiers["processor"] == null
+    error_message = "Callers invoke the alias of a SnapStart function, the unqualified function otherwise."
+  }
+
+  assert {
+    condition     = output.snapstart["api"].apply_on == "PublishedVersions" && output.snapstart["api"].alias_arn == aws_lambda_alias.this["api"].arn && output.snapstart["processor"].apply_on == null
+    error_message = "The snapstart output describes each function's SnapStart."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_target.this["api-warm"].arn == aws_lambda_alias.this["api"].arn && aws_lambda_permission.schedule["api-warm"].qualifier == "live"
+    error_message = "Triggers of a SnapStart function invoke its alias, with the permission on the alias."
+  }
+}
+
+run "snapstart_is_refused_where_lambda_does_not_offer_it" {
+  command = plan
+
+  override_data {
+    target = data.aws_region.current
+    values = { id = "ap-east-2", name = "ap-east-2" }
+  }
+
+  variables {
+    functions             = { api = { handler = "app.app", snapstart = true } }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}

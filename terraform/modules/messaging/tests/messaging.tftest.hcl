@@ -155,3 +155,40 @@ run "redrive_allow_policy_can_be_left_out_for_emulators" {
     error_message = "Only the redrive allow policies go; the DLQs stay."
   }
 }
+
+run "fifo_limits_stay_at_the_aws_defaults_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_sns_topic.this["fifo"].fifo_throughput_scope != "MessageGroup"
+    error_message = "Without fifo_high_throughput the FIFO topic keeps the default (Topic) scope."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this["fifo"].deduplication_scope != "messageGroup" && aws_sqs_queue.this["fifo"].fifo_throughput_limit != "perMessageGroupId"
+    error_message = "Without fifo_high_throughput the FIFO queue keeps the queue-wide defaults."
+  }
+}
+
+run "fifo_high_throughput_scopes_limits_per_message_group" {
+  command = plan
+
+  variables {
+    fifo_high_throughput = true
+  }
+
+  assert {
+    condition     = aws_sns_topic.this["fifo"].fifo_throughput_scope == "MessageGroup"
+    error_message = "The FIFO topic's throughput and deduplication scope must be MessageGroup."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.this["fifo"].deduplication_scope == "messageGroup" && aws_sqs_queue.this["fifo"].fifo_throughput_limit == "perMessageGroupId"
+    error_message = "The FIFO work queue must deduplicate and throttle per message group."
+  }
+
+  assert {
+    condition     = aws_sns_topic.this["standard"].fifo_throughput_scope != "MessageGroup" && aws_sqs_queue.this["standard"].fifo_throughput_limit != "perMessageGroupId"
+    error_message = "The standard lane has no FIFO settings."
+  }
+}

@@ -73,3 +73,14 @@ run "limits_are_validated" {
 
   expect_failures = [var.stream_mode, var.retention_period, var.shard_count]
 }
+
+run "more_than_10000_shards_is_rejected" {
+  command = plan
+
+  variables {
+    stream_mode = "PROVISIONED"
+    shard_count = 10001
+  }
+
+  expect_failures = [var.shard_count]
+}
