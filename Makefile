@@ -139,6 +139,19 @@ destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 	$(call timed,terraform destroy ($(ENV)),terraform -chdir=$(ENV_DIR) destroy -input=false -auto-approve)
 	@rm -f $(OUTPUTS)
 
+# -- operations (any environment: they read build/<env>/outputs.json) ---------------------------------
+
+OPS := PYTHONPATH=scripts $(PY) -m ops --outputs $(OUTPUTS)
+
+.PHONY: redrive
+redrive: venv  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
+	@test -n "$(QUEUE)" || { echo "name the dead-letter queue: make redrive QUEUE=<name or URL> ENV=$(ENV)" >&2; exit 2; }
+	@$(OPS) redrive $(QUEUE) $(if $(TO_FUNCTION),--to-function $(TO_FUNCTION))
+
+.PHONY: replay-failures
+replay-failures: venv  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
+	@$(OPS) replay-failures
+
 # -- tests ------------------------------------------------------------------------------------------
 
 PYTHON_SOURCES := chalice_app scripts tests integration_tests
@@ -153,7 +166,7 @@ lint: venv  ## ruff, mypy and the contract checks
 
 .PHONY: unit-test
 unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
-	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/localcloud -q
+	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops tests/localcloud -q
 
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 

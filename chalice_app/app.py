@@ -15,21 +15,26 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import components, contract
-from chalicelib.batch import PartialResponse, dynamodb_sequence_number, process_in_order
+from chalicelib.batch import PartialResponse
 from chalicelib.errors import ApiError, ValidationError
 from chalicelib.events import NewEvent
 from chalicelib.http import (
     MAX_BODY_BYTES,
     conform_framework_error,
+    dependency_error,
     error_response,
     header,
     json_response,
     parse_json_request,
     request_id,
 )
+from chalicelib.retry import Deadline
 from chalicelib.service import parse_limit
 
 app = Chalice(app_name="events")
+
+# Time kept back from the publisher's timeout to report its batch.
+PUBLISHER_RESERVE_SECONDS = 2.0
 
 # Every content type reaches the view so that a wrong one gets the contract's 415, not Chalice's.
 ANY_CONTENT_TYPE = ["*/*"]
@@ -47,6 +52,12 @@ def answers_api_errors(view: Callable[..., Response]) -> Callable[..., Response]
             return view(*args, **kwargs)
         except ApiError as error:
             return error_response(error, request_id(app.current_request))
+        except Exception as error:
+            answer = dependency_error(error)
+            if answer is None:
+                raise
+            components.logger().warning("a dependency failed transiently", extra={"error": repr(error)})
+            return error_response(answer, request_id(app.current_request))
 
     return wrapper
 
@@ -122,12 +133,8 @@ def get_subject_stats(subject: str) -> Response:
 @app.lambda_function(name="publisher")
 def publisher(event: dict[str, Any], context: Any) -> PartialResponse:
     """DynamoDB stream -> standard topic, FIFO topic and Kinesis, in stream order."""
-    return process_in_order(
-        event.get("Records", []),
-        handle=components.publisher().publish_stream_record,
-        identifier=dynamodb_sequence_number,
-        logger=components.logger(),
-    )
+    deadline = Deadline.from_context(context, PUBLISHER_RESERVE_SECONDS)
+    return components.publisher().publish_stream_batch(event.get("Records", []), deadline)
 
 
 @app.lambda_function(name="processor")
@@ -145,7 +152,7 @@ def sequencer(event: dict[str, Any], context: Any) -> PartialResponse:
 @app.lambda_function(name="analytics")
 def analytics(event: dict[str, Any], context: Any) -> PartialResponse:
     """Kinesis -> per-subject statistics."""
-    return components.consumers().analytics_batch(event)
+    return components.consumers().analytics_batch(event, context)
 
 
 @app.lambda_function(name="notifier")
@@ -156,5 +163,5 @@ def notifier(event: dict[str, Any], context: Any) -> dict[str, int]:
 
 @app.lambda_function(name="reconciler")
 def reconciler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Schedule -> re-publish stuck events, report DLQ depth."""
-    return components.reconciler().run()
+    """Schedule -> repair every lane from the table, report DLQ depth."""
+    return components.reconciler().run(context)

@@ -14,11 +14,18 @@ from botocore.config import Config
 
 # Short timeouts and standard retries: a Lambda should fail fast and let the
 # event source retry rather than spend its whole timeout on one socket.
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 5
+MAX_ATTEMPTS = 3
 _CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
 )
+# The longest one call can take: every attempt timing out, plus standard mode's backoff before
+# each retry (at most 2**n seconds before retry n). Loops that must finish inside a Lambda
+# timeout check that this much time is left before each call.
+WORST_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + sum(2**n for n in range(1, MAX_ATTEMPTS))
 
 
 @cache

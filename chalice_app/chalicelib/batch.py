@@ -1,10 +1,11 @@
-"""Ordered batch handling for stream sources (DynamoDB Streams, Kinesis).
+"""Ordered batch handling for stream sources (Kinesis; the publisher has its own loop).
 
-Powertools' BatchProcessor carries on after a failed record; on an ordered
-stream that would let a subject's later record overtake an earlier one. Here
-the batch stops at the first failure and reports only that record: the event
-source mapping then checkpoints before it and retries from there, which keeps
-per-shard order (and bisects on a function error).
+Powertools' BatchProcessor carries on after a failed record; on an ordered stream that would
+let a subject's later record overtake an earlier one that is still due. Here the batch stops at
+the first record that failed for a reason worth retrying and reports only that record: the
+event source mapping checkpoints before it and retries from there (bisecting on a function
+error). A poison record, which no retry can fix, is logged and skipped instead, so it never
+holds back the other subjects of its shard.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypedDict
 
 from aws_lambda_powertools import Logger
+
+from chalicelib.errors import PoisonMessageError
 
 
 class BatchItemFailure(TypedDict):
@@ -34,6 +37,8 @@ def process_in_order(
     for record in records:
         try:
             handle(record)
+        except PoisonMessageError:
+            logger.exception("poison record skipped: no retry can process it", extra={"item": identifier(record)})
         except Exception:
             logger.exception("record failed; stopping the batch here to keep order", extra={"item": identifier(record)})
             return {"batchItemFailures": [{"itemIdentifier": identifier(record)}]}

@@ -8,6 +8,8 @@ them. Tests call reset() after changing the environment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from chalicelib.consumers import Consumers
+    from chalicelib.lanes import Lanes
     from chalicelib.publishing import Publisher
     from chalicelib.reconcile import Reconciler
 
@@ -57,32 +60,48 @@ def publisher() -> Publisher:
         standard_topic_arn=config.standard_topic_arn,
         fifo_topic_arn=config.fifo_topic_arn,
         stream_name=config.events_stream_name,
+        logger=logger(),
     )
+
+
+@lru_cache(maxsize=1)
+def lanes() -> Lanes:
+    from chalicelib.lanes import Lanes
+
+    return Lanes(aws.client("dynamodb"), repository())
 
 
 @lru_cache(maxsize=1)
 def consumers() -> Consumers:
     from chalicelib.consumers import Consumers
 
-    return Consumers(repository(), logger())
+    return Consumers(lanes(), logger(), max_receive_count=settings().max_receive_count)
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
+    from chalicelib.timefmt import utc_now
+
+    return reconciler_at(utc_now)
+
+
+def reconciler_at(clock: Callable[[], datetime]) -> Reconciler:
+    """A reconciler on the given clock (tests and operators run it as of another moment)."""
     from chalicelib.reconcile import Reconciler
 
     config = settings()
     return Reconciler(
         repository(),
-        publisher(),
+        lanes(),
         aws.client("sqs"),
         dlq_urls=config.dlq_urls,
         stale_after_seconds=config.reconcile_after_seconds,
         logger=logger(),
+        clock=clock,
     )
 
 
 def reset() -> None:
-    for factory in (settings, logger, repository, event_service, publisher, consumers, reconciler):
+    for factory in (settings, logger, repository, event_service, publisher, lanes, consumers, reconciler):
         factory.cache_clear()
     aws.reset_clients()

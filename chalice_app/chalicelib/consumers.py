@@ -1,13 +1,25 @@
 """The queue, stream and topic consumers: one record function each, batch handling around it.
 
-Choice of batch handling: the two SQS consumers use Powertools (BatchProcessor for
-the standard queue; SqsFifoPartialProcessor with skip_group_on_error for the FIFO
-queue, so one subject's failure holds back only that subject). The Kinesis
-consumer uses chalicelib.batch.process_in_order (see there for why).
-Idempotency comes from conditional writes in the repository rather than from
-Powertools' idempotency utility: each consumer's effect is a single conditional
-update, so a redelivery is recognised by the data itself with no extra table
-round trip or lock item.
+What each lane guarantees is in ``lanes``; this module decides what a failure means for the
+record in hand. Three kinds:
+
+- **poison** (a malformed message, or one naming no stored event): no retry can fix it. SQS
+  records fail and reach their DLQ after ``maxReceiveCount`` receives, where ``make redrive``
+  can return them; a poison Kinesis record is logged and skipped (see ``batch``); a poison
+  notification fails its invocation, so Lambda's asynchronous retries end in the function's DLQ.
+- **transient** (throttling, a conflict, an unreachable dependency, a catch-up that ran out of
+  time): retried with backoff in the invocation first. An SQS record that still fails is
+  returned to its queue for another receive, except on the receive that would dead-letter it:
+  then it is deleted and left to the reconciler, which repairs that lane from the table. So a
+  healthy message never reaches a DLQ, and throttled receives cannot dead-letter it either.
+- **success**, including a redelivery that changes nothing.
+
+Batch handling: the processor uses Powertools' BatchProcessor; the sequencer
+SqsFifoPartialProcessor with ``skip_group_on_error`` (a failed subject holds back only its own
+group) that reports, rather than raises, when every record fails; analytics
+``batch.process_in_order``. Idempotency comes from the lanes' conditional writes rather than
+Powertools' idempotency utility: each effect is one conditional write, so a redelivery is
+recognised by the data itself with no extra table round trip or lock item.
 """
 
 from __future__ import annotations
@@ -28,71 +40,87 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.batch import PartialResponse, kinesis_sequence_number, process_in_order
 from chalicelib.events import EventMessage
-from chalicelib.repository import EventsRepository
+from chalicelib.lanes import LaneBehindError, Lanes, is_alert
+from chalicelib.retry import Deadline, is_transient
 from chalicelib.timefmt import format_rfc3339, utc_now
 
-ALERT_PREFIX = "alert."
+# Time kept back from a consumer's timeout to report its batch.
+RESERVE_SECONDS = 3.0
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, LaneBehindError) or is_transient(error)
 
 
 class Consumers:
-    def __init__(self, repository: EventsRepository, logger: Logger, clock: Callable[[], datetime] = utc_now) -> None:
-        self._repo = repository
+    def __init__(
+        self,
+        lanes: Lanes,
+        logger: Logger,
+        max_receive_count: int,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._lanes = lanes
         self._logger = logger
+        self._max_receive_count = max_receive_count
         self._clock = clock
 
     # -- per-record work ---------------------------------------------------------------------
 
-    def process(self, body: str) -> bool:
+    def process(self, body: str, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
         message = EventMessage.parse(body)
-        changed = self._repo.mark_processed(message, format_rfc3339(self._clock()))
-        self._logger.info("processed" if changed else "already processed", extra={"event_id": message.id})
+        changed = self._lanes.mark_processed(message, format_rfc3339(self._clock())).changed
+        self._logger.info("processed" if changed else "already processed", extra=_ids(message))
         return changed
 
-    def sequence(self, body: str) -> bool:
+    def sequence(self, body: str, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
         message = EventMessage.parse(body)
-        assigned = self._repo.assign_sequence(message)
-        self._logger.info(
-            "sequenced" if assigned else "already sequenced",
-            extra={"event_id": message.id, "subject": message.subject, "sequence": message.position},
-        )
+        assigned = self._lanes.sequence(message, deadline)
+        self._logger.info("sequenced" if assigned else "already sequenced", extra=_ids(message))
         return assigned
 
-    def count(self, data: bytes) -> bool:
+    def count(self, data: bytes, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
         message = EventMessage.parse(data)
-        counted = self._repo.record_stats(message)
-        self._logger.info("counted" if counted else "already counted", extra={"event_id": message.id})
+        counted = self._lanes.count(message, deadline)
+        self._logger.info("counted" if counted else "already counted", extra=_ids(message))
         return counted
 
     def notify(self, body: str) -> bool:
         message = EventMessage.parse(body)
-        if not message.type.startswith(ALERT_PREFIX):
+        if not is_alert(message.type):
             # The subscription's filter policy should never deliver these.
-            self._logger.warning("not an alert; ignored", extra={"event_id": message.id, "type": message.type})
+            self._logger.warning("not an alert; ignored", extra={**_ids(message), "type": message.type})
             return False
-        recorded = self._repo.record_notification(message, format_rfc3339(self._clock()))
-        self._logger.info("notified" if recorded else "already notified", extra={"event_id": message.id})
+        try:
+            recorded = self._lanes.record_notification(message, format_rfc3339(self._clock())).changed
+        except Exception as error:
+            if not is_retryable(error):
+                raise
+            # Lambda would retry twice and then dead-letter a healthy event: the reconciler notifies instead.
+            self._logger.warning(
+                "notification deferred to the reconciler", extra={**_ids(message), "error": repr(error)}
+            )
+            return False
+        self._logger.info("notified" if recorded else "already notified", extra=_ids(message))
         return recorded
 
     # -- batch entry points ------------------------------------------------------------------
 
     def processor_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
         processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        response = process_partial_response(
-            event=event, record_handler=self._sqs_record(self.process), processor=processor, context=context
-        )
-        return cast(PartialResponse, response)  # the same TypedDict shape, declared by Powertools
+        return self._sqs_batch(event, context, processor, self.process)
 
     def sequencer_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
         processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-        response = process_partial_response(
-            event=event, record_handler=self._sqs_record(self.sequence), processor=processor, context=context
-        )
-        return cast(PartialResponse, response)
+        # Report every failed record even when all fail; raising would fail the invocation instead.
+        processor.raise_on_entire_batch_failure = False
+        return self._sqs_batch(event, context, processor, self.sequence)
 
-    def analytics_batch(self, event: dict[str, Any]) -> PartialResponse:
+    def analytics_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
+        deadline = Deadline.from_context(context, RESERVE_SECONDS)
         return process_in_order(
             event.get("Records", []),
-            handle=lambda record: self.count(base64.b64decode(record["kinesis"]["data"])),
+            handle=lambda record: self.count(base64.b64decode(record["kinesis"]["data"]), deadline),
             identifier=kinesis_sequence_number,
             logger=self._logger,
         )
@@ -101,6 +129,31 @@ class Consumers:
         """SNS pushes one message per invocation; an exception makes Lambda retry it."""
         return sum(self.notify(record["Sns"]["Message"]) for record in event.get("Records", []))
 
-    @staticmethod
-    def _sqs_record(work: Callable[[str], bool]) -> Callable[[SQSRecord], bool]:
-        return lambda record: work(record.body)
+    def _sqs_batch(
+        self,
+        event: dict[str, Any],
+        context: Any,
+        processor: BatchProcessor,
+        work: Callable[[str, Deadline], bool],
+    ) -> PartialResponse:
+        deadline = Deadline.from_context(context, RESERVE_SECONDS)
+
+        def handle(record: SQSRecord) -> bool:
+            try:
+                return work(record.body, deadline)
+            except Exception as error:
+                receives = int(record.attributes.approximate_receive_count or 1)
+                if not is_retryable(error) or receives < self._max_receive_count:
+                    raise
+                self._logger.warning(
+                    "deferred to the reconciler rather than dead-lettered",
+                    extra={"message_id": record.message_id, "receives": receives, "error": repr(error)},
+                )
+                return False
+
+        response = process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+        return cast(PartialResponse, response)  # the same TypedDict shape, declared by Powertools
+
+
+def _ids(message: EventMessage) -> dict[str, Any]:
+    return {"event_id": message.id, "subject": message.subject, "position": message.position}

@@ -6,10 +6,15 @@ from __future__ import annotations
 class ApiError(Exception):
     status = 500
     code = "InternalError"
+    # Seconds a client should wait before retrying; sent as Retry-After when set.
+    retry_after: int | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class BadRequestError(ApiError):
@@ -43,8 +48,19 @@ class UnsupportedMediaTypeError(ApiError):
 
 
 class TooManyRequestsError(ApiError):
+    """Too many concurrent writes to one subject: the client should back off briefly."""
+
     status = 429
     code = "TooManyRequests"
+    retry_after = 1
+
+
+class ServiceUnavailableError(ApiError):
+    """A dependency is throttling or unavailable; nothing was half-written."""
+
+    status = 503
+    code = "ServiceUnavailable"
+    retry_after = 2
 
 
 class PoisonMessageError(Exception):

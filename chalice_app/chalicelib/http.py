@@ -9,8 +9,15 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from chalicelib.errors import (
+    ApiError,
+    BadRequestError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnsupportedMediaTypeError,
+)
 from chalicelib.events import loads_strict
+from chalicelib.retry import error_code, is_transient
 
 MAX_BODY_BYTES = 256 * 1024
 _JSON = {"Content-Type": "application/json"}
@@ -29,7 +36,16 @@ def error_body(code: str, message: str, request_id: str) -> dict[str, Any]:
 
 
 def error_response(error: ApiError, request_id: str) -> Response:
-    return json_response(error_body(error.code, error.message, request_id), status=error.status)
+    body = error_body(error.code, error.message, request_id)
+    return json_response(body, status=error.status, headers=error.headers())
+
+
+def dependency_error(error: Exception) -> ApiError | None:
+    """A dependency's trouble as the API answers it: 503 with Retry-After, never a 500."""
+    if not is_transient(error):
+        return None
+    what = error_code(error) or type(error).__name__
+    return ServiceUnavailableError(f"a dependency is throttling or unavailable ({what}); retry after the delay given")
 
 
 def request_id(request: Request | None) -> str:

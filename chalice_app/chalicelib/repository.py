@@ -1,70 +1,71 @@
-"""The events table: one DynamoDB table serving every access pattern.
+"""The events table: one DynamoDB table serving every access pattern, and the API's side of it.
 
-Key design (``pk`` / ``sk``, every item also carries ``entity``):
+Key design (``pk`` / ``sk``, every item also carries ``entity``; keys are spelled in ``items``):
 
-==================  ===========================  ===================================================
-item                pk / sk                      holds
-==================  ===========================  ===================================================
-subject head        SUBJECT#<s> / HEAD           ``accepted`` counter, ``last_sequence``, stats
-event               SUBJECT#<s> / EVENT#<pos>    the event; ``pos`` is zero-padded, so sk order is
-                                                 acceptance order and one Query lists a subject
-pointer             EVENT#<id> / POINTER         subject and position, for reads by id
-idempotency key     IDEMPOTENCY#<key> / KEY      body fingerprint and the event it created (TTL)
-notification        EVENT#<id> / NOTIFICATION    written once by the notifier
-==================  ===========================  ===================================================
+===================  ==============================  ===========================================
+item                 pk / sk                         holds
+===================  ==============================  ===========================================
+subject head         SUBJECT#<s> / HEAD              ``accepted``: how many events the subject has
+event                SUBJECT#<s> / EVENT#<pos>       the event, ``status``, ``sequence``,
+                                                     ``notified_at``; ``pos`` is zero-padded, so sk
+                                                     order is acceptance order
+sequencer lane       SUBJECT#<s> / LANE#sequencer    ``last_sequence``
+analytics lane       SUBJECT#<s> / LANE#analytics    ``counted_through`` and the statistics
+pointer              EVENT#<id> / POINTER            subject and position, for reads by id
+idempotency key      IDEMPOTENCY#<key> / KEY         body fingerprint and the event it made (TTL)
+reconciler           RECONCILER / CHECKPOINT         where the next reconcile run starts
+===================  ==============================  ===========================================
 
-Why per-subject acceptance order survives to the FIFO consumer:
+The table is the source of truth; everything downstream is a lane that can be rebuilt from it.
 
-1. Acceptance is serialised per subject. Each accept reads the head's ``accepted``
-   counter N and writes, in ONE transaction, the event at position N+1, the head
-   with the condition ``accepted = N``, the pointer and the idempotency key. Two
-   concurrent writers cannot both get N+1: the loser's condition fails and it
-   retries with N+2. Positions are therefore gap-free and strictly ordered.
-2. The event item's partition key is the subject, so all of a subject's events
-   are in one item collection and therefore one stream shard, where DynamoDB
-   Streams keeps modifications in write order.
-3. The publisher handles a shard's records in order and stops at the first
-   failure (the mapping retries from there), publishing to the FIFO topic with
-   message group = subject, so the FIFO queue sees the subject's events in
-   position order.
-4. The sequencer only assigns ``sequence = position`` when the head's
-   ``last_sequence`` is ``position - 1`` (a conditional transaction), so even a
-   reordering upstream could not produce an out-of-order sequence: it would be
-   refused and retried.
-
-``pending_bucket`` exists only while an event is ``accepted``; it keys the sparse
-``pending`` index (spread over a few buckets to avoid one hot partition) that the
-reconciler queries for events stuck in ``accepted``.
+1. **Acceptance is serialised per subject.** Each accept reads the head's ``accepted`` counter
+   N and writes, in ONE transaction, the event at position N+1, the head with the condition
+   ``accepted = N``, the pointer and the idempotency key. Two writers cannot both get N+1: the
+   loser's condition fails and it retries with N+2. Positions are gap-free and strictly
+   ordered, so "events 1..n of S" is one Query.
+2. **A lost reply never stores twice.** The transaction carries a ``ClientRequestToken``
+   derived from the event id and position, so the SDK's own retry after a dropped connection
+   is answered by DynamoDB's idempotency instead of being run again. If every retry failed
+   with an unknown outcome, accept() reads the event's pointer before deciding: stored means
+   success, absent means the write never happened.
+3. **Each lane's progress lives beside the data it consumes.** The processor sets the event's
+   ``status``; the notifier its ``notified_at``; the sequencer and analytics keep a per-subject
+   cursor in their own lane item (not on the head, so they never contend with the API's
+   accepts). Every effect is one conditional write keyed by event id or position, so a
+   redelivery changes nothing and an out-of-order delivery is caught up from the table
+   (``lanes`` says how for each lane).
+4. **What is unfinished is indexed.** The sparse ``pending`` index (``pending_bucket``,
+   ``received_at``) holds every event whose processor or notifier lane has not run, and
+   every subject head whose ordered lanes (sequencer, analytics) are behind ``accepted``;
+   for a head, ``received_at`` is when it first fell behind. The reconciler walks the index
+   for entries older than its cut-off and repairs each lane from the table, in position
+   order. Buckets spread the index over a few partitions.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import PoisonMessageError, TooManyRequestsError
-from chalicelib.events import STATUS_ACCEPTED, STATUS_PROCESSED, EventMessage, StoredEvent, canonical_json, loads_strict
+from chalicelib import items
+from chalicelib.errors import ServiceUnavailableError, TooManyRequestsError
+from chalicelib.events import STATUS_ACCEPTED, StoredEvent, canonical_json
+from chalicelib.retry import Backoff, cancellation_codes, error_code, is_transient
 
-PENDING_INDEX = "pending"
-PENDING_BUCKETS = 4
-_POSITION_WIDTH = 12
-_ACCEPT_ATTEMPTS = 8
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
+# Contention on one subject's head: retried with jittered backoff for about two seconds.
+CONTENTION_BACKOFF = Backoff(attempts=10, base=0.01, cap=0.4)
+# A dependency in trouble: a few retries on top of the SDK's, then 503.
+TRANSIENT_BACKOFF = Backoff(attempts=3, base=0.05, cap=0.5)
 
 
 class IdempotencyKeyTakenError(Exception):
     """Another request stored this idempotency key first."""
-
-
-class OutOfOrderError(Exception):
-    """A message arrived before its predecessor was sequenced; it must be retried."""
 
 
 @dataclass(frozen=True)
@@ -87,153 +88,180 @@ class NewEventItem:
     received_at: str
 
 
-def _subject_pk(subject: str) -> str:
-    return f"SUBJECT#{subject}"
+@dataclass(frozen=True)
+class SubjectState:
+    """A subject's head and lane items, read together."""
+
+    accepted: int
+    last_sequence: int | None
+    stats: dict[str, Any]
 
 
-def _event_sk(position: int) -> str:
-    return f"EVENT#{position:0{_POSITION_WIDTH}d}"
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def _head_key(subject: str) -> dict[str, Any]:
-    return _key(_subject_pk(subject), "HEAD")
-
-
-def _event_key(subject: str, position: int) -> dict[str, Any]:
-    return _key(_subject_pk(subject), _event_sk(position))
-
-
-def _pointer_key(event_id: str) -> dict[str, Any]:
-    return _key(f"EVENT#{event_id}", "POINTER")
-
-
-def _idempotency_key(key: str) -> dict[str, Any]:
-    return _key(f"IDEMPOTENCY#{key}", "KEY")
-
-
-def pending_bucket(event_id: str) -> str:
-    return f"PENDING#{int(event_id[:8], 16) % PENDING_BUCKETS}"
-
-
-def serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _SERIALIZER.serialize(value) for name, value in item.items() if value is not None}
-
-
-def deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _DESERIALIZER.deserialize(value) for name, value in item.items()}
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def event_from_item(item: dict[str, Any]) -> StoredEvent:
-    """A plain (deserialized) event item, from the table or a stream image, as a StoredEvent."""
-    return StoredEvent(
-        id=item["id"],
-        type=item["type"],
-        subject=item["subject"],
-        source=item["source"],
-        data=loads_strict(item["data_json"]),
-        occurred_at=item["occurred_at"],
-        received_at=item["received_at"],
-        status=item["status"],
-        sequence=_optional_int(item.get("sequence")),
-        position=int(item["position"]),
-    )
-
-
-def _cancellation_codes(error: ClientError) -> list[str]:
-    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-
-
-def _is_code(error: ClientError, *codes: str) -> bool:
-    return error.response.get("Error", {}).get("Code") in codes
+def request_token(event_id: str, position: int) -> str:
+    """The ClientRequestToken of one accept attempt: the same for the SDK's retries of it, new per position."""
+    return str(uuid.UUID(hashlib.sha256(f"{event_id}:{position}".encode()).hexdigest()[:32]))
 
 
 class EventsRepository:
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, sleep: Any = time.sleep) -> None:
         self._db = dynamodb
         self._table = table_name
+        self._sleep = sleep
+
+    @property
+    def table_name(self) -> str:
+        return self._table
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+    def get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         found = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
-        return deserialize(found) if found else None
+        return items.deserialize(found) if found else None
 
     def get_event(self, event_id: str) -> StoredEvent | None:
-        pointer = self._get(_pointer_key(event_id))
+        pointer = self.get(items.pointer_key(event_id))
         if pointer is None:
             return None
-        item = self._get(_event_key(pointer["subject"], int(pointer["position"])))
-        return event_from_item(item) if item else None
+        item = self.get(items.event_key(pointer["subject"], int(pointer["position"])))
+        return items.event_from_item(item) if item else None
 
     def get_idempotency(self, key: str) -> IdempotencyRecord | None:
-        item = self._get(_idempotency_key(key))
+        item = self.get(items.idempotency_key(key))
         if item is None or int(item.get("expires_at", 0)) < time.time():
             # DynamoDB deletes expired items lazily; an expired key is a free key.
             return None
         return IdempotencyRecord(key=key, fingerprint=item["fingerprint"], event_id=item["event_id"])
 
+    def events_between(self, subject: str, first: int, last: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """The subject's event items at positions first..last, in position order (plain values)."""
+        found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": items.values(
+                pk=items.subject_pk(subject), lo=items.event_sk(first), hi=items.event_sk(last)
+            ),
+            "ConsistentRead": True,
+        }
+        while True:
+            if limit is not None:
+                request["Limit"] = limit - len(found)
+            response = self._db.query(**request)
+            found += [items.deserialize(item) for item in response.get("Items", [])]
+            start = response.get("LastEvaluatedKey")
+            if not start or (limit is not None and len(found) >= limit):
+                return found
+            request["ExclusiveStartKey"] = start
+
     def list_subject_events(self, subject: str, after_position: int, limit: int) -> tuple[list[StoredEvent], bool]:
         """Up to ``limit`` events after ``after_position`` in acceptance order, and whether more follow."""
-        response = self._db.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
-                ":pk": {"S": _subject_pk(subject)},
-                ":lo": {"S": _event_sk(after_position + 1)},
-                ":hi": {"S": _event_sk(10**_POSITION_WIDTH - 1)},
-            },
-            ConsistentRead=True,
-            Limit=limit + 1,
-        )
-        events = [event_from_item(deserialize(item)) for item in response.get("Items", [])]
+        found = self.events_between(subject, after_position + 1, items.MAX_POSITION, limit=limit + 1)
+        events = [items.event_from_item(item) for item in found]
         return events[:limit], len(events) > limit
 
-    def get_subject_head(self, subject: str) -> dict[str, Any] | None:
-        return self._get(_head_key(subject))
+    def subject_state(self, subject: str) -> SubjectState | None:
+        """The head and both lane items in one Query (they sort together after the events)."""
+        response = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND sk >= :head",
+            ExpressionAttributeValues=items.values(pk=items.subject_pk(subject), head=items.HEAD_SK),
+            ConsistentRead=True,
+        )
+        found = {row["sk"]: row for row in (items.deserialize(i) for i in response.get("Items", []))}
+        head = found.get(items.HEAD_SK)
+        if head is None:
+            return None
+        last_sequence = found.get(items.SEQUENCER_SK, {}).get("last_sequence")
+        return SubjectState(
+            accepted=int(head.get("accepted", 0)),
+            last_sequence=items.optional_int(last_sequence),
+            stats=found.get(items.ANALYTICS_SK, {}),
+        )
+
+    def pending(self, bucket: int, received_before: str) -> Iterator[dict[str, Any]]:
+        """Entries of one pending-index bucket older than the cut-off, oldest first (plain values)."""
+        pages = self._db.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=items.PENDING_INDEX,
+            KeyConditionExpression="pending_bucket = :bucket AND received_at < :before",
+            ExpressionAttributeValues=items.values(bucket=f"PENDING#{bucket}", before=received_before),
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                yield items.deserialize(item)
+
+    def reconciler_checkpoint(self) -> int:
+        """The pending-index bucket the next reconcile run starts from."""
+        return int((self.get(items.RECONCILER_KEY) or {}).get("next_bucket", 0)) % items.PENDING_BUCKETS
+
+    def save_reconciler_checkpoint(self, next_bucket: int, at: str) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                **items.RECONCILER_KEY,
+                **items.serialize({"entity": "checkpoint", "next_bucket": next_bucket, "at": at}),
+            },
+        )
 
     # -- accept -----------------------------------------------------------------------------
 
     def accept(self, new: NewEventItem, idempotency: IdempotencyRecord | None, ttl_seconds: int) -> StoredEvent:
-        """Store a new event with one transaction; see the module docstring for the ordering argument."""
-        for attempt in range(_ACCEPT_ATTEMPTS):
-            head = self._get(_head_key(new.subject)) or {}
+        """Store a new event with one transaction; see the module docstring for why it is exactly once."""
+        for attempt in range(CONTENTION_BACKOFF.attempts):
+            head = self.get(items.head_key(new.subject)) or {}
             previous = int(head.get("accepted", 0))
             position = previous + 1
-            try:
-                self._db.transact_write_items(
-                    TransactItems=self._accept_items(new, position, previous, idempotency, ttl_seconds)
-                )
-            except ClientError as error:
-                if not _is_code(error, "TransactionCanceledException"):
-                    raise
-                codes = _cancellation_codes(error)
-                if idempotency is not None and codes[-1:] == ["ConditionalCheckFailed"]:
-                    raise IdempotencyKeyTakenError(idempotency.key) from None
-                # Another writer took this position (head condition) or the items were
-                # locked by a concurrent transaction: back off with jitter and re-read.
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
-                continue
-            return StoredEvent(
-                id=new.id,
-                type=new.type,
-                subject=new.subject,
-                source=new.source,
-                data=new.data,
-                occurred_at=new.occurred_at,
-                received_at=new.received_at,
-                status=STATUS_ACCEPTED,
-                sequence=None,
-                position=position,
-            )
+            request = {
+                "TransactItems": self._accept_items(new, position, previous, idempotency, ttl_seconds),
+                "ClientRequestToken": request_token(new.id, position),
+            }
+            stored = self._commit(request, new, position, idempotency)
+            if stored is not None:
+                return stored
+            # Another writer took this position: back off with jitter and re-read the head.
+            self._sleep(CONTENTION_BACKOFF.delay(attempt))
         raise TooManyRequestsError(f"too many concurrent writes to subject {new.subject!r}; retry shortly")
+
+    def _commit(
+        self, request: dict[str, Any], new: NewEventItem, position: int, idempotency: IdempotencyRecord | None
+    ) -> StoredEvent | None:
+        """Run one accept transaction to a definite outcome: the stored event, or None when the position was taken.
+
+        A transient failure is retried with the very same request (token included), so a
+        commit whose reply was lost is recognised rather than repeated.
+        """
+        for attempt in range(TRANSIENT_BACKOFF.attempts):
+            try:
+                self._db.transact_write_items(**request)
+            except (ClientError, BotoCoreError) as error:
+                codes = cancellation_codes(error)
+                if idempotency is not None and codes[3:4] == ["ConditionalCheckFailed"]:
+                    raise IdempotencyKeyTakenError(idempotency.key) from None
+                if codes[2:3] == ["ConditionalCheckFailed"]:
+                    # Our pointer exists: an earlier attempt committed and its reply was lost.
+                    return self._require_stored(new.id)
+                if "ConditionalCheckFailed" in codes:
+                    return None
+                if not is_transient(error):
+                    raise
+                if not codes:  # not a cancellation: the write may have happened
+                    stored = self.get_event(new.id)
+                    if stored is not None:
+                        return stored
+                if attempt == TRANSIENT_BACKOFF.attempts - 1:
+                    raise ServiceUnavailableError(
+                        f"the events table is unavailable or throttled ({error_code(error) or type(error).__name__})"
+                    ) from error
+                self._sleep(TRANSIENT_BACKOFF.delay(attempt))
+                continue
+            return _accepted(new, position)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _require_stored(self, event_id: str) -> StoredEvent:
+        stored = self.get_event(event_id)
+        if stored is None:
+            raise ServiceUnavailableError(f"event {event_id} was written but cannot be read back yet")
+        return stored
 
     def _accept_items(
         self,
@@ -244,8 +272,8 @@ class EventsRepository:
         ttl_seconds: int,
     ) -> list[dict[str, Any]]:
         event_item = {
-            **_event_key(new.subject, position),
-            **serialize(
+            **items.event_key(new.subject, position),
+            **items.serialize(
                 {
                     "entity": "event",
                     "id": new.id,
@@ -257,37 +285,44 @@ class EventsRepository:
                     "received_at": new.received_at,
                     "status": STATUS_ACCEPTED,
                     "position": position,
-                    "pending_bucket": pending_bucket(new.id),
+                    "pending_bucket": items.event_bucket(new.id),
                 }
             ),
         }
+        head_values = items.values(
+            position=position,
+            entity="subject",
+            subject=new.subject,
+            bucket=items.subject_bucket(new.subject),
+            now=new.received_at,
+        )
         if previous == 0:
             head_condition = "attribute_not_exists(accepted)"
-            head_values: dict[str, Any] = {":position": {"N": str(position)}, ":subject": {"S": new.subject}}
         else:
             head_condition = "accepted = :previous"
-            head_values = {
-                ":position": {"N": str(position)},
-                ":previous": {"N": str(previous)},
-                ":subject": {"S": new.subject},
-            }
-        items: list[dict[str, Any]] = [
+            head_values.update(items.values(previous=previous))
+        transact: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": event_item, "ConditionExpression": "attribute_not_exists(pk)"}},
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": _head_key(new.subject),
-                    "UpdateExpression": "SET accepted = :position, entity = :entity, subject = :subject",
+                    "Key": items.head_key(new.subject),
+                    # The head joins the pending index until its ordered lanes catch up; received_at
+                    # keeps the moment it first fell behind.
+                    "UpdateExpression": (
+                        "SET accepted = :position, entity = :entity, subject = :subject, "
+                        "pending_bucket = :bucket, received_at = if_not_exists(received_at, :now)"
+                    ),
                     "ConditionExpression": head_condition,
-                    "ExpressionAttributeValues": {**head_values, ":entity": {"S": "subject"}},
+                    "ExpressionAttributeValues": head_values,
                 }
             },
             {
                 "Put": {
                     "TableName": self._table,
                     "Item": {
-                        **_pointer_key(new.id),
-                        **serialize({"entity": "pointer", "subject": new.subject, "position": position}),
+                        **items.pointer_key(new.id),
+                        **items.serialize({"entity": "pointer", "subject": new.subject, "position": position}),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -295,196 +330,40 @@ class EventsRepository:
         ]
         if idempotency is not None:
             # Kept last: accept() reads its cancellation reason by position.
-            items.append(
+            now = int(time.time())
+            transact.append(
                 {
                     "Put": {
                         "TableName": self._table,
                         "Item": {
-                            **_idempotency_key(idempotency.key),
-                            **serialize(
+                            **items.idempotency_key(idempotency.key),
+                            **items.serialize(
                                 {
                                     "entity": "idempotency",
                                     "fingerprint": idempotency.fingerprint,
                                     "event_id": new.id,
-                                    "expires_at": int(time.time()) + ttl_seconds,
+                                    "expires_at": now + ttl_seconds,
                                 }
                             ),
                         },
                         "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
-                        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                        "ExpressionAttributeValues": items.values(now=now),
                     }
                 }
             )
-        return items
+        return transact
 
-    # -- consumers --------------------------------------------------------------------------
 
-    def mark_processed(self, message: EventMessage, processed_at: str) -> bool:
-        """Set status ``processed``; False when it already was (redelivery changes nothing)."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_event_key(message.subject, message.position),
-                UpdateExpression="SET #status = :processed, processed_at = :at REMOVE pending_bucket",
-                ConditionExpression="#status = :accepted AND id = :id",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":processed": {"S": STATUS_PROCESSED},
-                    ":accepted": {"S": STATUS_ACCEPTED},
-                    ":at": {"S": processed_at},
-                    ":id": {"S": message.id},
-                },
-            )
-        except ClientError as error:
-            if not _is_code(error, "ConditionalCheckFailedException"):
-                raise
-            self._require_event(message)
-            return False
-        return True
-
-    def assign_sequence(self, message: EventMessage) -> bool:
-        """Give the event its per-subject sequence, strictly after its predecessor.
-
-        True when assigned now, False for a redelivery of an already sequenced event;
-        OutOfOrderError when the predecessor is not sequenced yet.
-        """
-        position = message.position
-        if position == 1:
-            head_condition = "attribute_not_exists(last_sequence)"
-            values: dict[str, Any] = {":position": {"N": "1"}}
-        else:
-            head_condition = "last_sequence = :previous"
-            values = {":position": {"N": str(position)}, ":previous": {"N": str(position - 1)}}
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _head_key(message.subject),
-                            "UpdateExpression": "SET last_sequence = :position",
-                            "ConditionExpression": f"attribute_exists(pk) AND {head_condition}",
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _event_key(message.subject, position),
-                            "UpdateExpression": "SET #sequence = :position",
-                            "ConditionExpression": "id = :id",
-                            "ExpressionAttributeNames": {"#sequence": "sequence"},
-                            "ExpressionAttributeValues": {":position": {"N": str(position)}, ":id": {"S": message.id}},
-                        }
-                    },
-                ]
-            )
-        except ClientError as error:
-            if not _is_code(error, "TransactionCanceledException"):
-                raise
-            self._require_event(message)
-            head = self.get_subject_head(message.subject) or {}
-            last = int(head.get("last_sequence", 0))
-            if last >= position:
-                return False
-            raise OutOfOrderError(
-                f"event {message.id} is position {position} of {message.subject!r} but the last sequenced is {last}"
-            ) from None
-        return True
-
-    def record_stats(self, message: EventMessage) -> bool:
-        """Count the event in its subject's stats once; False for a redelivery.
-
-        Kinesis delivers a subject's records in order (partition key = subject), so a
-        high-water mark (``counted_through``) is enough to recognise redeliveries.
-        """
-        for _ in range(_ACCEPT_ATTEMPTS):
-            head = self.get_subject_head(message.subject)
-            if head is None:
-                raise PoisonMessageError(f"subject {message.subject!r} is unknown")
-            counted = int(head.get("counted_through", 0))
-            if message.position <= counted:
-                return False
-            by_type = {name: int(count) for name, count in head.get("by_type", {}).items()}
-            by_type[message.type] = by_type.get(message.type, 0) + 1
-            first = head.get("first_occurred_at")
-            last = head.get("last_occurred_at")
-            # Canonical RFC 3339 strings (fixed-width UTC) sort as the times they name.
-            first = message.occurred_at if first is None or message.occurred_at < first else first
-            last = message.occurred_at if last is None or message.occurred_at > last else last
-            condition = "attribute_not_exists(counted_through)" if counted == 0 else "counted_through = :counted"
-            values = serialize(
-                {
-                    ":position": message.position,
-                    ":total": int(head.get("total", 0)) + 1,
-                    ":by_type": by_type,
-                    ":first": first,
-                    ":last": last,
-                }
-            )
-            if counted:
-                values[":counted"] = {"N": str(counted)}
-            try:
-                self._db.update_item(
-                    TableName=self._table,
-                    Key=_head_key(message.subject),
-                    UpdateExpression=(
-                        "SET counted_through = :position, #total = :total, by_type = :by_type, "
-                        "first_occurred_at = :first, last_occurred_at = :last"
-                    ),
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={"#total": "total"},
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _is_code(error, "ConditionalCheckFailedException"):
-                    continue
-                raise
-            return True
-        raise OutOfOrderError(f"stats of {message.subject!r} kept changing underneath; retry")
-
-    def record_notification(self, message: EventMessage, notified_at: str) -> bool:
-        """Record that an alert was notified, once; False for a redelivery."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **_key(f"EVENT#{message.id}", "NOTIFICATION"),
-                    **serialize(
-                        {
-                            "entity": "notification",
-                            "type": message.type,
-                            "subject": message.subject,
-                            "notified_at": notified_at,
-                        }
-                    ),
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as error:
-            if _is_code(error, "ConditionalCheckFailedException"):
-                return False
-            raise
-        return True
-
-    def get_notification(self, event_id: str) -> dict[str, Any] | None:
-        return self._get(_key(f"EVENT#{event_id}", "NOTIFICATION"))
-
-    def stale_accepted(self, received_before: str) -> Iterator[StoredEvent]:
-        """Events still ``accepted`` that were received before the given time."""
-        for bucket in range(PENDING_BUCKETS):
-            paginator = self._db.get_paginator("query")
-            pages = paginator.paginate(
-                TableName=self._table,
-                IndexName=PENDING_INDEX,
-                KeyConditionExpression="pending_bucket = :bucket AND received_at < :before",
-                ExpressionAttributeValues={":bucket": {"S": f"PENDING#{bucket}"}, ":before": {"S": received_before}},
-            )
-            for page in pages:
-                for item in page.get("Items", []):
-                    yield event_from_item(deserialize(item))
-
-    def _require_event(self, message: EventMessage) -> None:
-        item = self._get(_event_key(message.subject, message.position))
-        if item is None or item.get("id") != message.id:
-            raise PoisonMessageError(f"no event {message.id} at position {message.position} of {message.subject!r}")
+def _accepted(new: NewEventItem, position: int) -> StoredEvent:
+    return StoredEvent(
+        id=new.id,
+        type=new.type,
+        subject=new.subject,
+        source=new.source,
+        data=new.data,
+        occurred_at=new.occurred_at,
+        received_at=new.received_at,
+        status=STATUS_ACCEPTED,
+        sequence=None,
+        position=position,
+    )

@@ -83,17 +83,17 @@ class EventService:
         return {"items": [event.to_api() for event in events], "next_cursor": next_cursor}
 
     def subject_stats(self, subject: str) -> dict[str, Any]:
-        head = self._repo.get_subject_head(subject)
-        if head is None:
+        state = self._repo.subject_state(subject)
+        if state is None:
             raise NotFoundError(f"subject {subject!r} has no events")
-        last_sequence = head.get("last_sequence")
+        stats = state.stats
         return {
             "subject": subject,
-            "total": int(head.get("total", 0)),
-            "by_type": {name: int(count) for name, count in sorted(head.get("by_type", {}).items())},
-            "first_occurred_at": head.get("first_occurred_at"),
-            "last_occurred_at": head.get("last_occurred_at"),
-            "last_sequence": None if last_sequence is None else int(last_sequence),
+            "total": int(stats.get("total", 0)),
+            "by_type": {name: int(count) for name, count in sorted(stats.get("by_type", {}).items())},
+            "first_occurred_at": stats.get("first_occurred_at"),
+            "last_occurred_at": stats.get("last_occurred_at"),
+            "last_sequence": state.last_sequence,
         }
 
 

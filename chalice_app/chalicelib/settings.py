@@ -69,5 +69,10 @@ class Settings:
         return self._positive_int("RECONCILE_AFTER_SECONDS", 300)
 
     @property
+    def max_receive_count(self) -> int:
+        """The work queues' maxReceiveCount: on that receive a transiently failing record is left to the reconciler."""
+        return self._positive_int("MAX_RECEIVE_COUNT", 3)
+
+    @property
     def idempotency_ttl_seconds(self) -> int:
         return self._positive_int("IDEMPOTENCY_TTL_SECONDS", 86_400)

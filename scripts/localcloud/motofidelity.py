@@ -6,17 +6,32 @@ what it wrote and a second plan of an unchanged stack is empty.
   async invoker sends failed events to it).
 - SQS: moto returns RedrivePolicy re-serialised with spaces; AWS (and
   Terraform's jsonencode) write it compact.
+- DynamoDB: moto ignores TransactWriteItems' ClientRequestToken. As on AWS, a
+  transaction that succeeded is remembered by its token for 10 minutes: the same
+  token with the same items succeeds again without writing (the SDK's retry of a
+  commit whose reply was lost), with other items it is an
+  IdempotentParameterMismatchException. A cancelled transaction is not
+  remembered, so retrying it runs it again.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.responses import ActionResult
+from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
+from moto.dynamodb.responses import DynamoHandler
 from moto.sqs.models import Queue
+
+# How long DynamoDB remembers a transaction's ClientRequestToken.
+TOKEN_WINDOW_SECONDS = 600.0
 
 
 def dead_letter_target(fn: Any) -> str | None:
@@ -71,8 +86,72 @@ def _compact_redrive_policy(original: property) -> property:
     return property(attributes)
 
 
+class IdempotentParameterMismatch(DynamodbException):
+    error_type = ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException"
+
+    def __init__(self) -> None:
+        super().__init__(
+            self.error_type,
+            message="The ClientRequestToken was used before with different parameters within the last 10 minutes.",
+        )
+
+
+class _TokenLedger:
+    """Tokens of one backend's successful transactions, with their items' fingerprint.
+
+    It lives on the backend object, so a reset of moto's state forgets it too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[str, float]] = {}
+
+    @classmethod
+    def of(cls, backend: Any) -> _TokenLedger:
+        ledger: _TokenLedger = backend.__dict__.setdefault("_localcloud_transaction_tokens", cls())
+        return ledger
+
+    def seen(self, key: str, fingerprint: str) -> bool:
+        """True when this token already committed these items; raises on a token reused for others."""
+        now = time.monotonic()
+        with self._lock:
+            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+            found = self._seen.get(key)
+        if found is None:
+            return False
+        if found[0] != fingerprint:
+            raise IdempotentParameterMismatch()
+        return True
+
+    def remember(self, key: str, fingerprint: str) -> None:
+        with self._lock:
+            self._seen[key] = (fingerprint, time.monotonic() + TOKEN_WINDOW_SECONDS)
+
+
+def _idempotent_transactions(original: Callable[[DynamoHandler], ActionResult]) -> Callable[..., ActionResult]:
+    @functools.wraps(original)
+    def transact_write_items(self: DynamoHandler) -> ActionResult:
+        token = self.body.get("ClientRequestToken")
+        if not token:
+            return original(self)
+        ledger = _TokenLedger.of(self.dynamodb_backend)
+        fingerprint = hashlib.sha256(json.dumps(self.body["TransactItems"], sort_keys=True).encode()).hexdigest()
+        if ledger.seen(str(token), fingerprint):
+            return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+        result = original(self)  # a cancellation raises: it is not remembered
+        ledger.remember(str(token), fingerprint)
+        return result
+
+    return transact_write_items
+
+
+_applied = threading.Lock()
+
+
 def apply() -> None:
-    """Install the changes (once per process; motopatch calls this)."""
+    """Install the changes, once per process whoever asks (motopatch; unit tests under mock_aws)."""
+    if not _applied.acquire(blocking=False):
+        return
     LambdaFunction.__init__ = _keep_dead_letter_config(LambdaFunction.__init__)  # type: ignore[method-assign]
     LambdaFunction.get_configuration = _report_dead_letter_config(  # type: ignore[method-assign]
         LambdaFunction.get_configuration
@@ -81,3 +160,6 @@ def apply() -> None:
         LambdaFunction.update_configuration
     )
     Queue.attributes = _compact_redrive_policy(vars(Queue)["attributes"])  # type: ignore[assignment,method-assign]
+    DynamoHandler.transact_write_items = _idempotent_transactions(  # type: ignore[method-assign]
+        DynamoHandler.transact_write_items
+    )

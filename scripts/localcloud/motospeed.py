@@ -150,9 +150,15 @@ def _light_transactions(original: Callable[..., None]) -> Callable[..., None]:
     return transact_write_items
 
 
+_applied = threading.Lock()
+
+
 def apply() -> None:
-    """Install both (once per process; motopatch calls this after its own
-    patches, so the held stream records go through its locked add)."""
+    """Install both, once per process whoever asks (motopatch calls this after its own
+    patches, so the held stream records go through its locked add; unit tests call it
+    for fast transactions under mock_aws)."""
+    if not _applied.acquire(blocking=False):
+        return
     DomainDispatcherApplication.get_backend_for_host = _cached_backend_for_host(  # type: ignore[method-assign]
         DomainDispatcherApplication.get_backend_for_host
     )

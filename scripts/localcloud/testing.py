@@ -6,12 +6,13 @@ Used by tests/localcloud; usable by any test that starts a LocalCloud.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -123,3 +124,39 @@ class Cloud:
 
     def record_file(self) -> Path:
         return self.tmp / f"records-{uuid.uuid4().hex[:6]}.jsonl"
+
+
+# Rebuilding IAM costs about a second (its ~1,600 managed policies), so clouds started one after
+# another in a process share it (every role has a unique name) and reset every other service.
+_SHARED_SERVICES = {"iam", "sts"}
+
+
+def _reset_moto() -> None:
+    from moto.core.base_backend import BackendDict  # noqa: PLC0415 (moto's internals, for tests only)
+
+    for backends in list(BackendDict._instances):  # type: ignore[misc]
+        if backends.service_name not in _SHARED_SERVICES:
+            backends.clear()
+
+
+@contextlib.contextmanager
+def running_cloud(tmp: Path, functions_dir: Path) -> Iterator[Cloud]:
+    """A local cloud in this process on a free port, with fresh moto state and fast pollers."""
+    from localcloud.settings import Settings  # noqa: PLC0415
+
+    _reset_moto()
+    settings = Settings(
+        port=0,
+        state_dir=tmp / "state",
+        poll_interval=0.05,
+        stream_retry_delay=0.05,
+        async_retry_delay=0.1,
+        schedule_resolution=0.2,
+        prewarm=False,
+    )
+    local = LocalCloud(settings)
+    local.start()
+    try:
+        yield Cloud(local, tmp, functions_dir)
+    finally:
+        local.stop()

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+
 from cost import capacity, model
 from cost.data import CostData
 from cost.measurements import HandlersBench

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+
 from cost import capacity, data, model
 from cost.measurements import HandlersBench
 from cost.sizing import Sizing

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from cost.__main__ import main
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+
 from cost import model
 from cost.data import CostData
 from cost.measurements import HandlersBench

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from cost import sizing
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -8,6 +8,7 @@ the handlers are tested on real message bodies rather than hand-written ones.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,14 @@ from botocore.config import Config
 
 REGION = "us-east-1"
 TABLE = "events-test-events"
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """One boto3 client per service for the test helpers (creating one costs ~10 ms; moto's state is per mock)."""
+    # moto knows the classic DynamoDB Streams endpoint, not botocore's account-based one.
+    config = Config(account_id_endpoint_mode="disabled")
+    return boto3.client(service, region_name=REGION, config=config)  # type: ignore[call-overload]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,8 @@ class FakeCloud:
     standard_dlq_url: str
     fifo_queue_url: str
     fifo_queue_arn: str
+    fifo_dlq_url: str
+    stream_failure_queue_url: str
     stream_name: str
 
     def environment(self) -> dict[str, str]:
@@ -38,7 +49,7 @@ class FakeCloud:
             "STANDARD_TOPIC_ARN": self.standard_topic_arn,
             "FIFO_TOPIC_ARN": self.fifo_topic_arn,
             "EVENTS_STREAM_NAME": self.stream_name,
-            "DLQ_URLS": self.standard_dlq_url,
+            "DLQ_URLS": ",".join((self.standard_dlq_url, self.fifo_dlq_url, self.stream_failure_queue_url)),
             "RECONCILE_AFTER_SECONDS": "300",
             "POWERTOOLS_SERVICE_NAME": "events",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
@@ -82,8 +93,18 @@ def create_cloud() -> FakeCloud:
     standard_topic = sns.create_topic(Name="events-test")["TopicArn"]
     fifo_topic = sns.create_topic(Name="events-test.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
     dlq_url = sqs.create_queue(QueueName="events-test-processor-dlq")["QueueUrl"]
-    standard_url = sqs.create_queue(QueueName="events-test-processor")["QueueUrl"]
-    fifo_url = sqs.create_queue(QueueName="events-test-sequencer.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    fifo_dlq_url = sqs.create_queue(QueueName="events-test-sequencer-dlq.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    failure_url = sqs.create_queue(QueueName="events-test-stream-failures")["QueueUrl"]
+    # As terraform/modules/messaging sets them: a failed message returns, and the third failure dead-letters it.
+    standard_url = sqs.create_queue(
+        QueueName="events-test-processor", Attributes={"RedrivePolicy": _redrive(sqs, dlq_url)}
+    )["QueueUrl"]
+    fifo_url = sqs.create_queue(
+        QueueName="events-test-sequencer.fifo",
+        Attributes={"FifoQueue": "true", "RedrivePolicy": _redrive(sqs, fifo_dlq_url)},
+    )["QueueUrl"]
     standard_arn = _queue_arn(sqs, standard_url)
     fifo_arn = _queue_arn(sqs, fifo_url)
     for topic, queue in ((standard_topic, standard_arn), (fifo_topic, fifo_arn)):
@@ -99,8 +120,17 @@ def create_cloud() -> FakeCloud:
         standard_dlq_url=dlq_url,
         fifo_queue_url=fifo_url,
         fifo_queue_arn=fifo_arn,
+        fifo_dlq_url=fifo_dlq_url,
+        stream_failure_queue_url=failure_url,
         stream_name="events-test",
     )
+
+
+MAX_RECEIVE_COUNT = 3
+
+
+def _redrive(sqs: Any, dlq_url: str) -> str:
+    return json.dumps({"deadLetterTargetArn": _queue_arn(sqs, dlq_url), "maxReceiveCount": MAX_RECEIVE_COUNT})
 
 
 def _queue_arn(sqs: Any, url: str) -> str:
@@ -109,8 +139,7 @@ def _queue_arn(sqs: Any, url: str) -> str:
 
 def dynamodb_stream_event(cloud: FakeCloud) -> dict[str, Any]:
     """Every record on the table's stream so far, as the publisher Lambda receives them."""
-    # moto knows the classic endpoint, not botocore's account-based streams-ddb one.
-    streams = boto3.client("dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled"))
+    streams = client("dynamodbstreams")
     records: list[dict[str, Any]] = []
     shards = streams.describe_stream(StreamArn=cloud.table_stream_arn)["StreamDescription"]["Shards"]
     for shard in shards:
@@ -125,7 +154,7 @@ def dynamodb_stream_event(cloud: FakeCloud) -> dict[str, Any]:
 
 
 def receive_all(queue_url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=REGION)
+    sqs = client("sqs")
     messages: list[dict[str, Any]] = []
     while True:
         batch = sqs.receive_message(
@@ -178,7 +207,7 @@ def sqs_event_from_bodies(queue_arn: str, bodies: list[str], group: str | None =
 
 
 def kinesis_event(cloud: FakeCloud) -> dict[str, Any]:
-    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis = client("kinesis")
     records: list[dict[str, Any]] = []
     for shard in kinesis.list_shards(StreamName=cloud.stream_name)["Shards"]:
         iterator = kinesis.get_shard_iterator(

@@ -34,7 +34,7 @@ def uuid_of(n: int) -> str:
 def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(cloud: FakeCloud) -> None:
     repo = components.repository()
     other = EventsRepository(boto3.client("dynamodb", region_name="us-east-1"), cloud.table)
-    real_get = repo._get
+    real_get = repo.get
     raced = threading.Event()
 
     def get_then_lose_the_race(key: dict[str, Any]) -> dict[str, Any] | None:
@@ -44,7 +44,7 @@ def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(cloud: F
             other.accept(new_item(uuid_of(1)), None, 60)  # lands between our read and our write
         return head
 
-    repo._get = get_then_lose_the_race  # type: ignore[method-assign]
+    repo.get = get_then_lose_the_race  # type: ignore[method-assign]
     mine = repo.accept(new_item(uuid_of(2)), None, 60)
     assert raced.is_set()
     assert mine.position == 2
@@ -56,7 +56,7 @@ def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(cloud: F
 def test_endless_contention_is_a_429_not_a_duplicate_position(cloud: FakeCloud) -> None:
     repo = components.repository()
     repo.accept(new_item(uuid_of(1)), None, 60)
-    repo._get = lambda key: {"accepted": 0} if key["sk"]["S"] == "HEAD" else None  # type: ignore[method-assign]
+    repo.get = lambda key: {"accepted": 0} if key["sk"]["S"] == "HEAD" else None  # type: ignore[method-assign]
     with pytest.raises(TooManyRequestsError):
         repo.accept(new_item(uuid_of(2)), None, 60)
     assert [e.position for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [1]
@@ -82,3 +82,12 @@ def test_same_idempotency_key_racing_returns_the_winner(cloud: FakeCloud) -> Non
     assert replay.id == winner.id
     assert calls["n"] == 2
     assert [e.id for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [winner.id]
+
+
+def test_an_event_whose_earlier_attempt_committed_is_answered_not_stored_again(cloud: FakeCloud) -> None:
+    """The retry after a lost reply, once DynamoDB no longer remembers its token (10 minutes), finds its pointer."""
+    repo = components.repository()
+    first = repo.accept(new_item(uuid_of(7)), None, 60)
+    again = repo.accept(new_item(uuid_of(7)), None, 60)
+    assert (again.id, again.position) == (first.id, first.position) == (uuid_of(7), 1)
+    assert [e.id for e in repo.list_subject_events("order-1", 0, 10)[0]] == [uuid_of(7)]

@@ -48,11 +48,10 @@ variable "openapi_path" {
 }
 
 variable "functions" {
-  description = "Per-function settings (handler, memory_size, timeout, reserved_concurrency); null keeps the stack's defaults. All seven functions must be listed when set."
+  description = "Overrides of the functions' sizes, keyed by short name (api, publisher, processor, sequencer, analytics, notifier, reconciler): memory_size, timeout, reserved_concurrency. Only what is named changes; everything else keeps the stack's per-function defaults. null means no overrides."
   type = map(object({
-    handler              = string
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 15)
+    memory_size          = optional(number)
+    timeout              = optional(number)
     reserved_concurrency = optional(number)
   }))
   default = null

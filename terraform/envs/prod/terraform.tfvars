@@ -14,12 +14,14 @@ api_quota_limit           = 1000000
 
 # Reserved concurrency caps each consumer so a burst cannot starve the API
 # (needs an account concurrency limit well above the sum plus 100 unreserved).
+# Memory and timeouts keep the stack's per-function defaults. The SQS consumers'
+# mappings poll with at most their reserved concurrency.
 functions = {
-  api        = { handler = "app.app", memory_size = 512, reserved_concurrency = 100 }
-  publisher  = { handler = "app.publisher", reserved_concurrency = 20 }
-  processor  = { handler = "app.processor", reserved_concurrency = 20 }
-  sequencer  = { handler = "app.sequencer", reserved_concurrency = 10 }
-  analytics  = { handler = "app.analytics", reserved_concurrency = 10 }
-  notifier   = { handler = "app.notifier", reserved_concurrency = 5 }
-  reconciler = { handler = "app.reconciler", timeout = 60, reserved_concurrency = 1 }
+  api        = { reserved_concurrency = 100 }
+  publisher  = { reserved_concurrency = 20 }
+  processor  = { reserved_concurrency = 20 }
+  sequencer  = { reserved_concurrency = 10 }
+  analytics  = { reserved_concurrency = 10 }
+  notifier   = { reserved_concurrency = 5 }
+  reconciler = { reserved_concurrency = 1 }
 }

@@ -101,10 +101,18 @@ locals {
     INTEGRATION_TIMEOUT          = ["504", "GatewayTimeout"]
   }
 
+  # Headers of API Gateway's own responses: the contract requires Retry-After on
+  # every 429 (and 503); throttling and quota limits clear within seconds.
+  gateway_response_parameters = {
+    QUOTA_EXCEEDED = { "gatewayresponse.header.Retry-After" = "'1'" }
+    THROTTLED      = { "gatewayresponse.header.Retry-After" = "'1'" }
+  }
+
   gateway_response_templates = {
     for type, r in local.gateway_responses : type => {
-      status_code = r[0]
-      template    = "{\"error\":{\"code\":\"${r[1]}\",\"message\":$context.error.messageString,\"request_id\":\"$context.requestId\"}}"
+      status_code         = r[0]
+      template            = "{\"error\":{\"code\":\"${r[1]}\",\"message\":$context.error.messageString,\"request_id\":\"$context.requestId\"}}"
+      response_parameters = lookup(local.gateway_response_parameters, type, null)
     }
   }
 
@@ -118,9 +126,10 @@ locals {
 resource "aws_api_gateway_gateway_response" "this" {
   for_each = local.api_gateway_responses
 
-  rest_api_id   = aws_api_gateway_rest_api.this[each.value.api].id
-  response_type = each.value.type
-  status_code   = each.value.status_code
+  rest_api_id         = aws_api_gateway_rest_api.this[each.value.api].id
+  response_type       = each.value.type
+  status_code         = each.value.status_code
+  response_parameters = each.value.response_parameters
 
   response_templates = {
     "application/json" = each.value.template
@@ -138,7 +147,8 @@ resource "aws_api_gateway_deployment" "this" {
   description = "body ${substr(sha1(local.body), 0, 12)}"
 
   # A new deployment whenever the contract, the integration or the gateway
-  # responses change; the stage moves to it before the old one is deleted.
+  # responses (status, template, headers) change; the stage moves to it before
+  # the old one is deleted.
   triggers = {
     redeployment = sha1(join(",", [local.body, jsonencode(local.gateway_response_templates)]))
   }

@@ -291,6 +291,21 @@ resource "aws_lambda_event_source_mapping" "this" {
     }
   }
 
+  # Records that match no pattern are dropped before an invocation (and not billed as one).
+  dynamic "filter_criteria" {
+    for_each = length(each.value.filter_patterns) > 0 ? [each.value.filter_patterns] : []
+
+    content {
+      dynamic "filter" {
+        for_each = filter_criteria.value
+
+        content {
+          pattern = filter.value
+        }
+      }
+    }
+  }
+
   # Lambda checks the role can read the source when the mapping is created.
   depends_on = [aws_iam_role_policy.this, aws_iam_role_policy_attachment.this]
 }

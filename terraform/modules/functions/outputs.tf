@@ -64,6 +64,11 @@ output "snapstart" {
   }
 }
 
+output "environments" {
+  description = "Environment variables of each function (common_environment merged with its own), keyed by short name."
+  value       = { for k, f in aws_lambda_function.this : k => f.environment[0].variables }
+}
+
 output "kms_key_arns" {
   description = "KMS key that encrypts each function's environment, keyed by short name."
   value       = { for k, f in aws_lambda_function.this : k => f.kms_key_arn }
@@ -99,6 +104,23 @@ output "log_group_names" {
 output "event_source_mapping_uuids" {
   description = "Event source mapping UUIDs keyed by mapping name."
   value       = { for k, m in aws_lambda_event_source_mapping.this : k => m.uuid }
+}
+
+output "event_source_mappings" {
+  description = "What each poll-based trigger was given, keyed by mapping name: function, source_type, batch_size, maximum_concurrency (null: Lambda's default scaling), maximum_record_age_in_seconds, maximum_retry_attempts, bisect_batch_on_function_error and on_failure_destination_arn (null for sqs, whose failures go to the queue's own DLQ), and filter_patterns."
+  value = {
+    for k, m in aws_lambda_event_source_mapping.this : k => {
+      function                       = var.event_source_mappings[k].function
+      source_type                    = var.event_source_mappings[k].source_type
+      batch_size                     = m.batch_size
+      maximum_concurrency            = one([for s in m.scaling_config : s.maximum_concurrency])
+      maximum_record_age_in_seconds  = var.event_source_mappings[k].source_type == "sqs" ? null : m.maximum_record_age_in_seconds
+      maximum_retry_attempts         = var.event_source_mappings[k].source_type == "sqs" ? null : m.maximum_retry_attempts
+      bisect_batch_on_function_error = var.event_source_mappings[k].source_type == "sqs" ? null : m.bisect_batch_on_function_error
+      on_failure_destination_arn     = one(flatten([for d in m.destination_config : [for f in d.on_failure : f.destination_arn]]))
+      filter_patterns                = flatten([for c in m.filter_criteria : [for f in c.filter : f.pattern]])
+    }
+  }
 }
 
 output "sns_subscription_arns" {

@@ -183,8 +183,10 @@ variable "event_source_mappings" {
     Poll-based triggers keyed by a short name. source_type is sqs, dynamodb or kinesis; function is a key of
     `functions`. Stream-only settings (starting_position, bisect_batch_on_function_error, maximum_retry_attempts,
     maximum_record_age_in_seconds, parallelization_factor, on_failure_destination_arn) are ignored for sqs;
-    maximum_concurrency is SQS only. The module grants the function what it needs to read the source and to send
-    to the on-failure destination.
+    maximum_concurrency is SQS only. filter_patterns are Lambda event filtering patterns (JSON, up to 4096
+    characters each, at most 10 per mapping, 5 without a quota increase): a record matching any of them is
+    delivered, any other record is dropped without an invocation. The module grants the function what it needs
+    to read the source and to send to the on-failure destination.
   EOT
   type = map(object({
     function                           = string
@@ -200,6 +202,7 @@ variable "event_source_mappings" {
     parallelization_factor             = optional(number, 1)
     on_failure_destination_arn         = optional(string)
     maximum_concurrency                = optional(number)
+    filter_patterns                    = optional(list(string), [])
   }))
   default = {}
 
@@ -241,6 +244,18 @@ variable "event_source_mappings" {
   validation {
     condition     = alltrue([for m in values(var.event_source_mappings) : m.maximum_concurrency == null ? true : m.maximum_concurrency >= 2 && m.maximum_concurrency <= 1000])
     error_message = "maximum_concurrency must be null or from 2 to 1000."
+  }
+
+  validation {
+    condition     = alltrue([for m in values(var.event_source_mappings) : length(m.filter_patterns) <= 10])
+    error_message = "A mapping takes at most 10 filter patterns (5 without a Lambda quota increase)."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for m in values(var.event_source_mappings) : [for p in m.filter_patterns : can(jsondecode(p)) && length(p) <= 4096]
+    ]))
+    error_message = "Each filter pattern must be JSON of at most 4096 characters."
   }
 }
 

@@ -26,6 +26,53 @@ locals {
 }
 
 ################################################################################
+# Function sizes: the defaults that `functions` overrides (the one place to
+# revise them after measuring: `make bench`, `make cost`)
+################################################################################
+
+locals {
+  function_defaults = {
+    # Cold starts are CPU-bound (imports, SDK clients), and Lambda gives CPU in
+    # proportion to memory (one full vCPU at 1,769 MB): 1024 MB shortens the
+    # api's cold start. 10 s stays well under API Gateway's 29 s integration
+    # timeout, so a slow request ends in the function's own error, not a 504.
+    api = { handler = "app.app", memory_size = 1024, timeout = 10 }
+    # Publishes every new event to both topics and the stream. It stops before
+    # a call whose worst case might not finish: 27 s with the SDK settings of
+    # chalicelib/aws.py (3 attempts x (2 s connect + 5 s read) + backoff), so
+    # 60 s leaves room for at least two such calls. 512 MB: more CPU for the
+    # serialisation and TLS of a batch of up to stream_batch_size records.
+    publisher = { handler = "app.publisher", memory_size = 512, timeout = 60 }
+    # One conditional UpdateItem per message, up to queue_batch_size a batch.
+    # The standard queue's visibility timeout is visibility_timeout_multiplier
+    # times this timeout.
+    processor = { handler = "app.processor", memory_size = 256, timeout = 30 }
+    # Catch-ups read and write more than one event (a gap is sequenced from the
+    # table, several events per transaction). The FIFO queue's visibility
+    # timeout is visibility_timeout_multiplier times this timeout.
+    sequencer = { handler = "app.sequencer", memory_size = 256, timeout = 60 }
+    # Catch-ups like the sequencer's: earlier uncounted events are read from the
+    # table and counted in chunks.
+    analytics = { handler = "app.analytics", memory_size = 256, timeout = 60 }
+    # One conditional UpdateItem (notified_at) per alert.
+    notifier = { handler = "app.notifier", memory_size = 256, timeout = 30 }
+    # Works within its time budget (it checks that a call's worst case still
+    # fits before each repair) and checkpoints where it stopped; it runs every
+    # 5 minutes, so 120 s repairs a backlog without overlapping the next run.
+    reconciler = { handler = "app.reconciler", memory_size = 256, timeout = 120 }
+  }
+
+  # Effective settings: each function's defaults with its non-null overrides on top.
+  functions = {
+    for k, d in local.function_defaults : k => merge(
+      d,
+      { reserved_concurrency = null },
+      { for setting, value in try(var.functions[k], {}) : setting => value if value != null },
+    )
+  }
+}
+
+################################################################################
 # Encryption key (one customer managed key for every store and log group)
 ################################################################################
 
@@ -136,8 +183,8 @@ module "messaging" {
 
   redrive_allow_policy_enabled = !contains(var.emulator_workarounds, "sqs_redrive_allow_policy")
   visibility_timeout_seconds = {
-    standard = min(43200, var.visibility_timeout_multiplier * var.functions["processor"].timeout)
-    fifo     = min(43200, var.visibility_timeout_multiplier * var.functions["sequencer"].timeout)
+    standard = min(43200, var.visibility_timeout_multiplier * local.functions["processor"].timeout)
+    fifo     = min(43200, var.visibility_timeout_multiplier * local.functions["sequencer"].timeout)
   }
 }
 
@@ -216,7 +263,10 @@ locals {
       ]
     }
     processor = {
-      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      environment = {
+        EVENTS_TABLE_NAME = module.data.table_name
+        MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
+      }
       policy_statements = [
         {
           sid       = "EventsTable"
@@ -227,11 +277,15 @@ locals {
       ]
     }
     sequencer = {
-      environment = { EVENTS_TABLE_NAME = module.data.table_name }
+      environment = {
+        EVENTS_TABLE_NAME = module.data.table_name
+        MAX_RECEIVE_COUNT = tostring(var.max_receive_count)
+      }
       policy_statements = [
         {
-          sid       = "EventsTable"
-          actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+          sid = "EventsTable"
+          # TransactWriteItems is authorised per item by these actions.
+          actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
         local.use_key,
@@ -242,7 +296,7 @@ locals {
       policy_statements = [
         {
           sid       = "EventsTable"
-          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
         local.use_key,
@@ -253,7 +307,7 @@ locals {
       policy_statements = [
         {
           sid       = "EventsTable"
-          actions   = ["dynamodb:PutItem"]
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
         local.use_key,
@@ -262,9 +316,6 @@ locals {
     reconciler = {
       environment = {
         EVENTS_TABLE_NAME       = module.data.table_name
-        STANDARD_TOPIC_ARN      = module.messaging.standard_topic_arn
-        FIFO_TOPIC_ARN          = module.messaging.fifo_topic_arn
-        EVENTS_STREAM_NAME      = module.streaming.stream_name
         DLQ_URLS                = join(",", local.dlq_urls)
         RECONCILE_AFTER_SECONDS = tostring(var.reconcile_after_seconds)
       }
@@ -275,15 +326,11 @@ locals {
           resources = [module.data.pending_index_arn]
         },
         {
-          sid       = "ReadEvents"
-          actions   = ["dynamodb:GetItem"]
+          # Repairs each lane from the table (TransactWriteItems is authorised
+          # per item by these actions) and keeps its checkpoint item.
+          sid       = "RepairEvents"
+          actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
-        },
-        local.publish_to_topics,
-        {
-          sid       = "PutToStream"
-          actions   = ["kinesis:PutRecord"]
-          resources = [module.streaming.stream_arn]
         },
         {
           sid       = "ReadDeadLetterQueueDepth"
@@ -295,12 +342,22 @@ locals {
     }
   }
 
+  # An SQS consumer with reserved concurrency gets a mapping that never polls
+  # for more than it can run: a throttled receive still counts toward the
+  # queue's maxReceiveCount. (maximum_concurrency: 2 to 1000.)
+  sqs_maximum_concurrency = {
+    for k in ["processor", "sequencer"] : k => (
+      local.functions[k].reserved_concurrency == null ? null : min(1000, local.functions[k].reserved_concurrency)
+    )
+  }
+
   stream_mapping_defaults = {
     batch_size                         = var.stream_batch_size
     maximum_batching_window_in_seconds = var.stream_maximum_batching_window_in_seconds
     starting_position                  = var.stream_starting_position
     bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error
     maximum_retry_attempts             = var.stream_maximum_retry_attempts
+    maximum_record_age_in_seconds      = var.stream_maximum_record_age_in_seconds
     on_failure_destination_arn         = module.messaging.stream_failure_queue_arn
   }
 }
@@ -327,7 +384,7 @@ module "functions" {
   }
 
   functions = {
-    for k, f in var.functions : k => merge(f, local.function_wiring[k], {
+    for k, f in local.functions : k => merge(f, local.function_wiring[k], {
       # Only the api function can use SnapStart: both REST APIs invoke its alias.
       snapstart = k == "api" && var.api_snapstart
     })
@@ -338,6 +395,13 @@ module "functions" {
       function         = "publisher"
       source_type      = "dynamodb"
       event_source_arn = module.data.stream_arn
+      # Each accepted event writes about 8 stream records (head, pointer, lane
+      # items, status and sequence updates); only the event item's INSERT is
+      # published. Filtered records are not billed as invocations.
+      filter_patterns = [jsonencode({
+        eventName = ["INSERT"]
+        dynamodb  = { NewImage = { entity = { S = ["event"] } } }
+      })]
     })
     analytics-kinesis = merge(local.stream_mapping_defaults, {
       function         = "analytics"
@@ -345,16 +409,18 @@ module "functions" {
       event_source_arn = module.streaming.stream_arn
     })
     processor-standard-queue = {
-      function         = "processor"
-      source_type      = "sqs"
-      event_source_arn = module.messaging.standard_queue_arn
-      batch_size       = var.queue_batch_size
+      function            = "processor"
+      source_type         = "sqs"
+      event_source_arn    = module.messaging.standard_queue_arn
+      batch_size          = var.queue_batch_size
+      maximum_concurrency = local.sqs_maximum_concurrency["processor"]
     }
     sequencer-fifo-queue = {
-      function         = "sequencer"
-      source_type      = "sqs"
-      event_source_arn = module.messaging.fifo_queue_arn
-      batch_size       = var.queue_batch_size
+      function            = "sequencer"
+      source_type         = "sqs"
+      event_source_arn    = module.messaging.fifo_queue_arn
+      batch_size          = var.queue_batch_size
+      maximum_concurrency = local.sqs_maximum_concurrency["sequencer"]
     }
   }
 
@@ -370,7 +436,7 @@ module "functions" {
     reconciler = {
       function            = "reconciler"
       schedule_expression = var.reconcile_schedule_expression
-      description         = "Re-publish events stuck in pending and report DLQ depth"
+      description         = "Repair the lanes of events stuck in pending and report DLQ depth"
     }
   }
 }

@@ -50,55 +50,73 @@ variable "openapi_path" {
 ################################################################################
 
 variable "functions" {
-  description = "The service's functions keyed by short name: Chalice handler, memory (128 to 10240 MB), timeout (1 to 900 s), reserved concurrency (null leaves it unreserved; a whole number from 0, and all of them together at most lambda_concurrency_quota minus the 100 Lambda keeps unreserved). All seven keys must be present; their triggers, environment and permissions are wired by this module."
+  description = "Overrides of the functions' sizes, keyed by short name (api, publisher, processor, sequencer, analytics, notifier, reconciler); an attribute left out or null keeps the stack's default (local.function_defaults in main.tf, with the reason for each). memory_size 128 to 10240 MB; timeout 1 to 900 s (api at most 29, API Gateway's integration timeout; publisher and reconciler at least 60); reserved_concurrency null (unreserved) or a whole number from 0, at least 2 for the SQS consumers (processor, sequencer), and all of them together at most lambda_concurrency_quota minus the 100 Lambda keeps unreserved. Handlers, triggers, environment and permissions are wired by this module."
   type = map(object({
-    handler              = string
-    memory_size          = optional(number, 256)
-    timeout              = optional(number, 15)
+    memory_size          = optional(number)
+    timeout              = optional(number)
     reserved_concurrency = optional(number)
   }))
   nullable = false
-  default = {
-    api        = { handler = "app.app" }
-    publisher  = { handler = "app.publisher" }
-    processor  = { handler = "app.processor" }
-    sequencer  = { handler = "app.sequencer" }
-    analytics  = { handler = "app.analytics" }
-    notifier   = { handler = "app.notifier" }
-    reconciler = { handler = "app.reconciler", timeout = 60 }
-  }
+  default  = {}
 
   validation {
-    condition = (
-      length(setsubtract(keys(var.functions), ["api", "publisher", "processor", "sequencer", "analytics", "notifier", "reconciler"])) == 0 &&
-      length(setsubtract(["api", "publisher", "processor", "sequencer", "analytics", "notifier", "reconciler"], keys(var.functions))) == 0
-    )
-    error_message = "functions must have exactly the keys api, publisher, processor, sequencer, analytics, notifier and reconciler (a new function needs its wiring added to the stack module)."
+    condition     = length(setsubtract(keys(var.functions), keys(local.function_defaults))) == 0
+    error_message = "functions may only override api, publisher, processor, sequencer, analytics, notifier and reconciler (a new function needs its defaults and wiring added to the stack module)."
   }
 
+  # The conditions below check the effective settings (an override, else the
+  # stack's default), computed from var.functions itself: a validation must
+  # read the variable it validates. The defaults reserve no concurrency, so a
+  # function's effective reserved concurrency is its override's.
   validation {
-    condition     = try(var.functions["api"].timeout, 0) <= 29
-    error_message = "The api function's timeout must be at most 29 seconds, API Gateway's integration timeout."
-  }
-
-  validation {
-    condition     = alltrue([for f in values(var.functions) : f.memory_size >= 128 && f.memory_size <= 10240 && floor(f.memory_size) == f.memory_size])
+    condition = alltrue([
+      for m in [for k, d in local.function_defaults : coalesce(try(var.functions[k].memory_size, null), d.memory_size)] :
+      m >= 128 && m <= 10240 && floor(m) == m
+    ])
     error_message = "memory_size must be a whole number of MB from 128 to 10240."
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.timeout >= 1 && f.timeout <= 900 && floor(f.timeout) == f.timeout])
+    condition = alltrue([
+      for s in [for k, d in local.function_defaults : coalesce(try(var.functions[k].timeout, null), d.timeout)] :
+      s >= 1 && s <= 900 && floor(s) == s
+    ])
     error_message = "timeout must be a whole number of seconds from 1 to 900."
   }
 
   validation {
-    condition     = alltrue([for f in values(var.functions) : f.reserved_concurrency == null ? true : f.reserved_concurrency >= 0 && floor(f.reserved_concurrency) == f.reserved_concurrency])
+    condition     = coalesce(try(var.functions["api"].timeout, null), local.function_defaults["api"].timeout) <= 29
+    error_message = "The api function's timeout must be at most 29 seconds, API Gateway's integration timeout."
+  }
+
+  validation {
+    condition     = coalesce(try(var.functions["publisher"].timeout, null), local.function_defaults["publisher"].timeout) >= 60
+    error_message = "The publisher's timeout must be at least 60 seconds: it stops before a call whose worst case (27 s with the SDK settings of chalicelib/aws.py: 3 attempts of 2 s connect and 5 s read, plus backoff) might not finish, so its timeout must leave room for at least two such calls."
+  }
+
+  validation {
+    condition     = coalesce(try(var.functions["reconciler"].timeout, null), local.function_defaults["reconciler"].timeout) >= 60
+    error_message = "The reconciler's timeout must be at least 60 seconds: before each repair it checks that a call's worst case (27 s) still fits, so a shorter run repairs next to nothing."
+  }
+
+  validation {
+    condition = alltrue([
+      for r in [for k in keys(local.function_defaults) : try(var.functions[k].reserved_concurrency, null)] :
+      r == null ? true : r >= 0 && floor(r) == r
+    ])
     error_message = "reserved_concurrency must be null (unreserved) or a whole number of at least 0."
   }
 
   validation {
-    condition     = sum(concat([0], [for f in values(var.functions) : coalesce(f.reserved_concurrency, 0)])) <= var.lambda_concurrency_quota - 100
-    error_message = "The functions' reserved concurrency adds up to ${sum(concat([0], [for f in values(var.functions) : coalesce(f.reserved_concurrency, 0)]))}, more than lambda_concurrency_quota (${var.lambda_concurrency_quota}) minus the 100 Lambda keeps unreserved."
+    condition = alltrue([
+      for r in [for k in ["processor", "sequencer"] : try(var.functions[k].reserved_concurrency, null)] : r == null ? true : r >= 2
+    ])
+    error_message = "The SQS consumers (processor, sequencer) need reserved_concurrency null or at least 2: their queue mapping's maximum_concurrency is set to it, so Lambda never throttles a receive (which counts toward maxReceiveCount), and maximum_concurrency cannot be below 2."
+  }
+
+  validation {
+    condition     = sum(concat([0], [for k in keys(local.function_defaults) : coalesce(try(var.functions[k].reserved_concurrency, null), 0)])) <= var.lambda_concurrency_quota - 100
+    error_message = "The functions' reserved concurrency adds up to ${sum(concat([0], [for k in keys(local.function_defaults) : coalesce(try(var.functions[k].reserved_concurrency, null), 0)]))}, more than lambda_concurrency_quota (${var.lambda_concurrency_quota}) minus the 100 Lambda keeps unreserved."
   }
 }
 
@@ -366,6 +384,23 @@ variable "stream_bisect_batch_on_function_error" {
   type        = bool
   nullable    = false
   default     = true
+}
+
+variable "stream_maximum_record_age_in_seconds" {
+  description = "Age in seconds at which both stream mappings (publisher on the table stream, analytics on Kinesis) stop retrying a record and send it to the stream failure queue, 60 to 79200 (22 hours) and at most stream_retention_period minus 2 hours. The failure queue's messages hold only coordinates (stream, shard, sequence numbers); `make replay-failures` reads the records back from the stream, so the age must stay well below the streams' retention: DynamoDB Streams keep records 24 hours, the Kinesis stream stream_retention_period hours. Default 21600 (6 hours)."
+  type        = number
+  nullable    = false
+  default     = 21600
+
+  validation {
+    condition     = var.stream_maximum_record_age_in_seconds >= 60 && var.stream_maximum_record_age_in_seconds <= 79200 && floor(var.stream_maximum_record_age_in_seconds) == var.stream_maximum_record_age_in_seconds
+    error_message = "stream_maximum_record_age_in_seconds must be a whole number from 60 to 79200 (22 hours): DynamoDB Streams keep records 24 hours, and a failed record must still be there to be replayed."
+  }
+
+  validation {
+    condition     = var.stream_maximum_record_age_in_seconds <= (var.stream_retention_period - 2) * 3600
+    error_message = "stream_maximum_record_age_in_seconds must be at most stream_retention_period minus 2 hours (${(var.stream_retention_period - 2) * 3600} s), so a record the analytics mapping gives up on can still be read back from the Kinesis stream."
+  }
 }
 
 variable "stream_maximum_batching_window_in_seconds" {

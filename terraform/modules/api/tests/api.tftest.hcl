@@ -158,6 +158,29 @@ run "gateway_responses_use_the_contract_error_schema" {
   }
 }
 
+run "api_gateway_s_own_429s_carry_retry_after" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for api in ["edge", "regional"] : alltrue([
+        for type in ["THROTTLED", "QUOTA_EXCEEDED"] :
+        aws_api_gateway_gateway_response.this["${api}/${type}"].status_code == "429" &&
+        aws_api_gateway_gateway_response.this["${api}/${type}"].response_parameters == tomap({ "gatewayresponse.header.Retry-After" = "'1'" })
+      ])
+    ])
+    error_message = "THROTTLED and QUOTA_EXCEEDED must answer 429 with a Retry-After header (the contract requires it on every 429)."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, r in aws_api_gateway_gateway_response.this : length(coalesce(r.response_parameters, {})) == 0
+      if !contains(["THROTTLED", "QUOTA_EXCEEDED"], r.response_type)
+    ])
+    error_message = "The other gateway responses add no headers."
+  }
+}
+
 run "usage_plan_key_and_permissions" {
   command = plan
 

@@ -214,6 +214,96 @@ run "mappings_report_partial_batch_failures" {
   }
 }
 
+run "mappings_take_filters_and_a_poller_cap" {
+  command = plan
+
+  variables {
+    event_source_mappings = {
+      publisher-table-stream = {
+        function                      = "publisher"
+        source_type                   = "dynamodb"
+        event_source_arn              = "arn:aws:dynamodb:us-east-1:123456789012:table/events-test-events/stream/2026-01-01T00:00:00.000"
+        batch_size                    = 100
+        maximum_record_age_in_seconds = 21600
+        on_failure_destination_arn    = "arn:aws:sqs:us-east-1:123456789012:events-test-stream-failures"
+        filter_patterns               = [jsonencode({ eventName = ["INSERT"] })]
+      }
+      processor-queue = {
+        function            = "processor"
+        source_type         = "sqs"
+        event_source_arn    = "arn:aws:sqs:us-east-1:123456789012:events-test-standard"
+        maximum_concurrency = 5
+      }
+    }
+  }
+
+  assert {
+    condition     = [for f in aws_lambda_event_source_mapping.this["publisher-table-stream"].filter_criteria[0].filter : f.pattern] == ["{\"eventName\":[\"INSERT\"]}"]
+    error_message = "Each filter pattern must become one filter of the mapping's filter_criteria."
+  }
+
+  assert {
+    condition     = length(aws_lambda_event_source_mapping.this["processor-queue"].filter_criteria) == 0
+    error_message = "A mapping without patterns has no filter_criteria."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.this["processor-queue"].scaling_config[0].maximum_concurrency == 5 && length(aws_lambda_event_source_mapping.this["publisher-table-stream"].scaling_config) == 0
+    error_message = "maximum_concurrency must reach the SQS mapping's scaling_config, and only SQS mappings."
+  }
+
+  assert {
+    condition = jsonencode(output.event_source_mappings["publisher-table-stream"]) == jsonencode({
+      function                       = "publisher"
+      source_type                    = "dynamodb"
+      batch_size                     = 100
+      maximum_concurrency            = null
+      maximum_record_age_in_seconds  = 21600
+      maximum_retry_attempts         = 3
+      bisect_batch_on_function_error = true
+      on_failure_destination_arn     = "arn:aws:sqs:us-east-1:123456789012:events-test-stream-failures"
+      filter_patterns                = ["{\"eventName\":[\"INSERT\"]}"]
+    })
+    error_message = "event_source_mappings must describe what the stream mapping was given."
+  }
+
+  assert {
+    condition = (
+      output.event_source_mappings["processor-queue"].maximum_concurrency == 5 &&
+      output.event_source_mappings["processor-queue"].maximum_record_age_in_seconds == null &&
+      output.event_source_mappings["processor-queue"].on_failure_destination_arn == null &&
+      length(output.event_source_mappings["processor-queue"].filter_patterns) == 0
+    )
+    error_message = "event_source_mappings must describe an SQS mapping without stream-only settings."
+  }
+}
+
+run "a_filter_pattern_that_is_not_json_is_rejected" {
+  command = plan
+
+  variables {
+    event_source_mappings = {
+      processor-queue = {
+        function         = "processor"
+        source_type      = "sqs"
+        event_source_arn = "arn:aws:sqs:us-east-1:123456789012:events-test-standard"
+        filter_patterns  = ["eventName = INSERT"]
+      }
+    }
+  }
+
+  expect_failures = [var.event_source_mappings]
+}
+
+run "environments_are_reported_per_function" {
+  command = plan
+
+  assert {
+    condition     = output.environments["api"] == tomap({ POWERTOOLS_SERVICE_NAME = "events", EVENTS_TABLE_NAME = "events-test-events" }) && output.environments["processor"] == tomap({ POWERTOOLS_SERVICE_NAME = "events" })
+    error_message = "environments must give each function's variables: the common ones merged with its own."
+  }
+}
+
 run "push_triggers_are_permitted_and_filtered" {
   command = plan
 

@@ -250,12 +250,12 @@ run "one_prefix_renames_everything" {
   }
 }
 
-run "all_seven_functions_are_required" {
+run "an_override_for_an_unknown_function_is_refused" {
   command = plan
 
   variables {
     functions = {
-      api = { handler = "app.app" }
+      worker = { memory_size = 512 }
     }
   }
 
@@ -508,13 +508,33 @@ run "function_limits_are_validated" {
 
   variables {
     functions = {
-      api        = { handler = "app.app", memory_size = 64 }
-      publisher  = { handler = "app.publisher", timeout = 901 }
-      processor  = { handler = "app.processor", reserved_concurrency = 2.5 }
-      sequencer  = { handler = "app.sequencer" }
-      analytics  = { handler = "app.analytics" }
-      notifier   = { handler = "app.notifier" }
-      reconciler = { handler = "app.reconciler", timeout = 60 }
+      api       = { memory_size = 64 }
+      notifier  = { timeout = 901 }
+      processor = { reserved_concurrency = 2.5 }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "an_api_timeout_above_api_gateway_s_is_refused" {
+  command = plan
+
+  variables {
+    functions = {
+      api = { timeout = 30 }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+run "a_reconciler_timeout_below_60_is_refused" {
+  command = plan
+
+  variables {
+    functions = {
+      reconciler = { timeout = 59 }
     }
   }
 
@@ -527,13 +547,8 @@ run "reserved_concurrency_must_leave_100_unreserved" {
   variables {
     lambda_concurrency_quota = 1000
     functions = {
-      api        = { handler = "app.app", reserved_concurrency = 800 }
-      publisher  = { handler = "app.publisher", reserved_concurrency = 101 }
-      processor  = { handler = "app.processor" }
-      sequencer  = { handler = "app.sequencer" }
-      analytics  = { handler = "app.analytics" }
-      notifier   = { handler = "app.notifier" }
-      reconciler = { handler = "app.reconciler", timeout = 60 }
+      api       = { reserved_concurrency = 800 }
+      publisher = { reserved_concurrency = 101 }
     }
   }
 
@@ -545,13 +560,8 @@ run "sizing_is_known_at_plan_from_the_inputs" {
 
   variables {
     functions = {
-      api        = { handler = "app.app", memory_size = 512, reserved_concurrency = 100 }
-      publisher  = { handler = "app.publisher", reserved_concurrency = 20 }
-      processor  = { handler = "app.processor" }
-      sequencer  = { handler = "app.sequencer" }
-      analytics  = { handler = "app.analytics" }
-      notifier   = { handler = "app.notifier" }
-      reconciler = { handler = "app.reconciler", timeout = 60 }
+      api       = { memory_size = 512, reserved_concurrency = 100 }
+      publisher = { reserved_concurrency = 20 }
     }
   }
 
@@ -568,15 +578,330 @@ run "sizing_is_known_at_plan_from_the_inputs" {
 
   assert {
     condition = (
-      output.sizing.functions["api"].memory_size == 512 && output.sizing.functions["api"].timeout == 15 && output.sizing.functions["api"].reserved_concurrency == 100 &&
+      output.sizing.functions["api"].memory_size == 512 && output.sizing.functions["api"].timeout == 10 && output.sizing.functions["api"].reserved_concurrency == 100 &&
       output.sizing.functions["processor"].memory_size == 256 && output.sizing.functions["processor"].reserved_concurrency == null &&
-      output.sizing.functions["reconciler"].timeout == 60 && length(output.sizing.functions) == 7
+      output.sizing.functions["reconciler"].timeout == 120 && length(output.sizing.functions) == 7
     )
-    error_message = "sizing must carry each function's memory, timeout and reserved concurrency."
+    error_message = "sizing must carry each function's effective memory, timeout and reserved concurrency: the overrides over the stack's defaults."
   }
 
   assert {
-    condition     = module.functions.configurations["api"].memory_size == output.sizing.functions["api"].memory_size && module.functions.configurations["api"].reserved_concurrency == 100 && module.functions.configurations["processor"].reserved_concurrency == null
+    condition = alltrue([
+      for k, c in module.functions.configurations :
+      c.memory_size == output.sizing.functions[k].memory_size && c.timeout == output.sizing.functions[k].timeout && c.reserved_concurrency == output.sizing.functions[k].reserved_concurrency
+    ])
     error_message = "sizing must match what the functions get."
+  }
+}
+
+################################################################################
+# Function sizes: per-function defaults, overridden by name
+################################################################################
+
+run "functions_get_the_stack_s_defaults" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, d in local.function_defaults :
+      module.functions.configurations[k].memory_size == d.memory_size && module.functions.configurations[k].timeout == d.timeout && module.functions.configurations[k].reserved_concurrency == null
+    ])
+    error_message = "Without overrides every function gets the stack's default memory and timeout, unreserved."
+  }
+
+  assert {
+    condition     = module.functions.configurations["api"].memory_size > module.functions.configurations["processor"].memory_size && module.functions.configurations["api"].timeout <= 29
+    error_message = "The api gets more memory (CPU for its cold start) and a timeout under API Gateway's 29 s."
+  }
+}
+
+run "overrides_change_only_what_they_name" {
+  command = plan
+
+  variables {
+    functions = {
+      analytics = { memory_size = 1536 }
+    }
+  }
+
+  assert {
+    condition     = module.functions.configurations["analytics"].memory_size == 1536 && module.functions.configurations["analytics"].timeout == local.function_defaults["analytics"].timeout
+    error_message = "An override of analytics' memory must leave its timeout at the default."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, c in module.functions.configurations :
+      c.memory_size == local.function_defaults[k].memory_size && c.timeout == local.function_defaults[k].timeout && c.reserved_concurrency == null if k != "analytics"
+    ])
+    error_message = "An override of one function must leave the others at their defaults."
+  }
+
+  assert {
+    condition     = module.functions.configurations["analytics"].memory_size == output.sizing.functions["analytics"].memory_size
+    error_message = "sizing must report the overridden memory."
+  }
+}
+
+run "the_publisher_outlives_a_call_s_worst_case" {
+  command = plan
+
+  # chalicelib/aws.py: 3 attempts x (2 s connect + 5 s read) + 2 s + 4 s of backoff.
+  assert {
+    condition     = module.functions.configurations["publisher"].timeout >= 60 && module.functions.configurations["publisher"].timeout >= 2 * (3 * (2 + 5) + 2 + 4)
+    error_message = "The publisher's timeout must leave room for two calls' worst case (27 s each)."
+  }
+}
+
+run "a_publisher_timeout_of_15_is_refused" {
+  command = plan
+
+  variables {
+    functions = {
+      publisher = { timeout = 15 }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+################################################################################
+# SQS mappings respect reserved concurrency
+################################################################################
+
+run "sqs_consumers_with_reserved_concurrency_cap_their_pollers" {
+  command = plan
+
+  # prod's reserved concurrency
+  variables {
+    functions = {
+      api        = { reserved_concurrency = 100 }
+      publisher  = { reserved_concurrency = 20 }
+      processor  = { reserved_concurrency = 20 }
+      sequencer  = { reserved_concurrency = 10 }
+      analytics  = { reserved_concurrency = 10 }
+      notifier   = { reserved_concurrency = 5 }
+      reconciler = { reserved_concurrency = 1 }
+    }
+  }
+
+  assert {
+    condition     = module.functions.event_source_mappings["processor-standard-queue"].maximum_concurrency == 20 && module.functions.configurations["processor"].reserved_concurrency == 20
+    error_message = "The processor's mapping must poll with at most its reserved concurrency (20)."
+  }
+
+  assert {
+    condition     = module.functions.event_source_mappings["sequencer-fifo-queue"].maximum_concurrency == 10 && module.functions.configurations["sequencer"].reserved_concurrency == 10
+    error_message = "The sequencer's mapping must poll with at most its reserved concurrency (10)."
+  }
+
+  assert {
+    condition     = module.functions.event_source_mappings["publisher-table-stream"].maximum_concurrency == null && module.functions.event_source_mappings["analytics-kinesis"].maximum_concurrency == null
+    error_message = "Stream mappings take no maximum_concurrency (SQS only)."
+  }
+}
+
+run "sqs_consumers_without_reserved_concurrency_are_not_capped" {
+  command = plan
+
+  assert {
+    condition     = module.functions.event_source_mappings["processor-standard-queue"].maximum_concurrency == null && module.functions.event_source_mappings["sequencer-fifo-queue"].maximum_concurrency == null
+    error_message = "Without reserved concurrency the SQS mappings keep Lambda's own scaling (no maximum_concurrency)."
+  }
+}
+
+run "a_poller_cap_stops_at_1000" {
+  command = plan
+
+  variables {
+    lambda_concurrency_quota = 3000
+    functions = {
+      processor = { reserved_concurrency = 1500 }
+    }
+  }
+
+  assert {
+    condition     = module.functions.event_source_mappings["processor-standard-queue"].maximum_concurrency == 1000
+    error_message = "maximum_concurrency is at most 1000, whatever the reserved concurrency."
+  }
+}
+
+run "an_sqs_consumer_reserved_at_one_is_refused" {
+  command = plan
+
+  variables {
+    functions = {
+      sequencer = { reserved_concurrency = 1 }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+################################################################################
+# Stream mappings give up while the records can still be replayed
+################################################################################
+
+run "stream_mappings_give_up_while_their_records_can_be_replayed" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k in ["publisher-table-stream", "analytics-kinesis"] :
+      module.functions.event_source_mappings[k].maximum_record_age_in_seconds == 21600 && module.functions.event_source_mappings[k].maximum_record_age_in_seconds < 24 * 3600
+    ])
+    error_message = "Both stream mappings must give up on a record after 6 hours, well inside the 24 hours the streams keep it."
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["publisher-table-stream", "analytics-kinesis"] :
+      module.functions.event_source_mappings[k].on_failure_destination_arn == module.messaging.stream_failure_queue_arn
+    ])
+    error_message = "A record a stream mapping gives up on must go to the stream failure queue."
+  }
+}
+
+run "a_record_age_below_60_seconds_is_refused" {
+  command = plan
+
+  variables {
+    stream_maximum_record_age_in_seconds = 59
+  }
+
+  expect_failures = [var.stream_maximum_record_age_in_seconds]
+}
+
+run "a_record_age_the_streams_cannot_replay_is_refused" {
+  command = plan
+
+  variables {
+    stream_maximum_record_age_in_seconds = 79201
+  }
+
+  expect_failures = [var.stream_maximum_record_age_in_seconds]
+}
+
+run "a_record_age_of_22_hours_is_accepted" {
+  command = plan
+
+  variables {
+    stream_maximum_record_age_in_seconds = 79200
+  }
+
+  assert {
+    condition     = module.functions.event_source_mappings["analytics-kinesis"].maximum_record_age_in_seconds == 79200
+    error_message = "22 hours (the streams' 24 hours minus 2) must be accepted."
+  }
+}
+
+################################################################################
+# Triggers, environment and permissions follow the code
+################################################################################
+
+run "the_publisher_is_invoked_only_for_new_events" {
+  command = plan
+
+  assert {
+    condition = (
+      length(module.functions.event_source_mappings["publisher-table-stream"].filter_patterns) == 1 &&
+      jsondecode(module.functions.event_source_mappings["publisher-table-stream"].filter_patterns[0]) == {
+        eventName = ["INSERT"]
+        dynamodb  = { NewImage = { entity = { S = ["event"] } } }
+      }
+    )
+    error_message = "The publisher's mapping must deliver only INSERTs of event items (NewImage.entity.S = event)."
+  }
+
+  assert {
+    condition     = alltrue([for k, m in module.functions.event_source_mappings : length(m.filter_patterns) == 0 if k != "publisher-table-stream"])
+    error_message = "The other mappings deliver every record."
+  }
+}
+
+run "consumers_know_the_receive_limit" {
+  command = plan
+
+  variables {
+    max_receive_count = 5
+  }
+
+  assert {
+    condition     = module.functions.environments["processor"]["MAX_RECEIVE_COUNT"] == "5" && module.functions.environments["sequencer"]["MAX_RECEIVE_COUNT"] == "5"
+    error_message = "The SQS consumers must get MAX_RECEIVE_COUNT = max_receive_count."
+  }
+
+  assert {
+    condition     = alltrue([for k, e in module.functions.environments : !contains(keys(e), "MAX_RECEIVE_COUNT") if !contains(["processor", "sequencer"], k)])
+    error_message = "Only the SQS consumers read MAX_RECEIVE_COUNT."
+  }
+}
+
+run "each_function_gets_only_the_table_actions_it_uses" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, expected in {
+        api        = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        publisher  = []
+        processor  = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        sequencer  = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        analytics  = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+        notifier   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        reconciler = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+      } :
+      jsonencode(sort(distinct(flatten([
+        for s in jsondecode(module.functions.policy_documents[k]).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.table_arn)
+      ])))) == jsonencode(expected)
+    ])
+    error_message = "Each function's table actions must be exactly those its code uses."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, doc in module.functions.policy_documents : jsonencode(sort(distinct(flatten([
+        for s in jsondecode(doc).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.pending_index_arn)
+      ])))) == jsonencode(k == "reconciler" ? ["dynamodb:Query"] : [])
+    ])
+    error_message = "Only the reconciler may query the pending index."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, doc in module.functions.policy_documents : [
+        for s in jsondecode(doc).Statement : [
+          for r in s.Resource : contains([module.data.table_arn, module.data.pending_index_arn, module.data.stream_arn], r)
+        ] if anytrue([for a in s.Action : startswith(a, "dynamodb:")])
+      ]
+    ]))
+    error_message = "DynamoDB actions may name only the table, its pending index and (the publisher's trigger) its stream."
+  }
+}
+
+run "the_reconciler_repairs_without_publishing" {
+  command = plan
+
+  assert {
+    condition = !anytrue(flatten([
+      for s in jsondecode(module.functions.policy_documents["reconciler"]).Statement : [for a in s.Action : startswith(a, "sns:") || startswith(a, "kinesis:")]
+    ]))
+    error_message = "The reconciler no longer publishes: no SNS or Kinesis action."
+  }
+
+  assert {
+    condition = (
+      length(setintersection(keys(module.functions.environments["reconciler"]), ["STANDARD_TOPIC_ARN", "FIFO_TOPIC_ARN", "EVENTS_STREAM_NAME"])) == 0 &&
+      alltrue([for v in ["EVENTS_TABLE_NAME", "DLQ_URLS", "RECONCILE_AFTER_SECONDS"] : contains(keys(module.functions.environments["reconciler"]), v)])
+    )
+    error_message = "The reconciler needs the table, the DLQs and its age threshold, and no topic or stream."
+  }
+
+  assert {
+    condition = anytrue([
+      for s in jsondecode(module.functions.policy_documents["reconciler"]).Statement :
+      s.Action == ["sqs:GetQueueAttributes"] && length(s.Resource) == 4
+    ])
+    error_message = "The reconciler reads the depth of every DLQ and failure queue."
   }
 }

@@ -1,0 +1,1 @@
+"""Day-two operations against any deployed environment, reading only build/<env>/outputs.json."""

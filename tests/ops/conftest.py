@@ -1,0 +1,29 @@
+"""Operator tools run against a local cloud in this process, described by an outputs.json of its own."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
+
+from localcloud.testing import Cloud, running_cloud  # noqa: E402
+from ops.target import Target  # noqa: E402
+
+FUNCTIONS = Path(__file__).resolve().parents[1] / "localcloud" / "functions"
+
+
+@pytest.fixture
+def cloud(tmp_path: Path) -> Iterator[Cloud]:
+    with running_cloud(tmp_path, FUNCTIONS) as started:
+        yield started
+
+
+@pytest.fixture
+def target(cloud: Cloud) -> Target:
+    return Target({"aws_endpoint_url": cloud.endpoint_url, "region": "us-east-1"})
