@@ -18,6 +18,8 @@ import pytest
 import requests
 from localstack_client.session import Session as LocalstackSession
 
+from integration_tests.chaos import FaultInjection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -82,3 +84,22 @@ def gateway(request: pytest.FixtureRequest, outputs: dict[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def api_key(outputs: dict[str, Any]) -> str:
     return str(outputs["api_key"])
+
+
+@pytest.fixture
+def faults(outputs: dict[str, Any], http: requests.Session) -> Iterator[FaultInjection]:
+    """The target's fault-injection API (the local cloud's or LocalStack's), cleared before and after the test.
+
+    AWS has no such API: on a target without an emulator endpoint the test is skipped.
+    """
+    endpoint = outputs.get("aws_endpoint_url") or ""
+    if not endpoint:
+        pytest.skip("fault injection needs an emulator (the local cloud or LocalStack); this target is AWS")
+    client = FaultInjection.find(http, endpoint)
+    if client is None:
+        pytest.skip(f"fault injection needs an emulator with a chaos API; {endpoint} has none")
+    client.clear()
+    try:
+        yield client
+    finally:
+        client.clear()

@@ -1,4 +1,4 @@
-"""Command line: python -m localcloud {up,down,status,tick,run} [--port N] [--state-dir DIR]."""
+"""Command line: python -m localcloud {up,down,status,tick,chaos,run} [--port N] [--state-dir DIR]."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from localcloud import daemon
+from localcloud import chaosclient, daemon
 from localcloud.settings import Settings, default_port
 
 COMMANDS = {
@@ -18,6 +18,7 @@ COMMANDS = {
     "down": "stop the background local cloud and its Lambda workers",
     "status": "print the health of the local cloud on the port (exit 3 if none)",
     "tick": "fire every enabled schedule now and print each Lambda target's result",
+    "chaos": "fault injection: add '<rule or list>', list, or clear every rule and effect",
     "run": "run in the foreground (what `up` starts; for debugging)",
 }
 
@@ -36,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
             default=Path("build/local"),
             help="pid file, log and unpacked code (default: build/local)",
         )
+        if name == "chaos":
+            command.add_argument("action", choices=chaosclient.ACTIONS)
+            command.add_argument("rules", nargs="?", help="for add: a JSON rule or list of rules")
     return parser
 
 
@@ -77,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return daemon.status(port, state_dir)
     if args.command == "tick":
         return daemon.tick(port)
+    if args.command == "chaos":
+        return chaosclient.main(port, args.action, args.rules)
     return run(port, state_dir)
 
 

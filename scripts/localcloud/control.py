@@ -2,8 +2,10 @@
 
 GET  /_localcloud/health  JSON status; what ``up`` and ``status`` poll.
 POST /_localcloud/tick    fire every enabled schedule now; JSON results.
+     /_localcloud/chaos/*  the fault-injection API (chaos.py), also at
+     /_localstack/chaos/*  LocalStack's path, so suites written for it run here.
 
-Everything else passes to the wrapped application untouched; the prefix
+Everything else passes to the wrapped application untouched; one prefix
 check is the only per-request cost this layer adds.
 """
 
@@ -14,6 +16,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 PREFIX = "/_localcloud/"
+CHAOS_PREFIXES = ("/_localcloud/chaos/", "/_localstack/chaos/")
+_PREFIXES = (PREFIX, *CHAOS_PREFIXES)
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -25,14 +29,20 @@ class ControlApp:
         app: WSGIApp,
         health: Callable[[], dict[str, Any]],
         tick: Callable[[], list[dict[str, Any]]],
+        chaos: WSGIApp | None = None,
     ) -> None:
         self._app = app
         self._health = health
         self._tick = tick
+        self._chaos = chaos
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
-        if not path.startswith(PREFIX):
+        if not path.startswith(_PREFIXES):
+            return self._app(environ, start_response)
+        if self._chaos is not None and path.startswith(CHAOS_PREFIXES):
+            return self._chaos(environ, start_response)
+        if not path.startswith(PREFIX):  # LocalStack's other endpoints: not ours
             return self._app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         if path == PREFIX + "health" and method in ("GET", "HEAD"):

@@ -6,6 +6,13 @@ configuration, runs one invocation with the function's timeout, and returns
 what Lambda returns: the handler's JSON result or a Lambda-shaped error. Logs
 go to the function's log group through the LogShipper.
 
+Every invocation, whatever triggered it (the Invoke API, API Gateway, a
+mapping's poller, an SNS push, a schedule, an asynchronous retry), comes
+through ``invoke``; that is why Lambda faults (chaos.py) are decided here: the
+fault source is asked once per invocation, just before the handler runs, and
+the worker carries the fault out (it crashes, overruns its timeout or raises),
+so the failure is reported exactly as a real one is.
+
 The executor knows nothing about moto's services; ``motopatch`` plugs it in.
 """
 
@@ -15,6 +22,7 @@ import json
 import logging
 import math
 import os
+import subprocess
 import threading
 import time
 import uuid
@@ -24,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from localcloud.chaos import LambdaFault
 from localcloud.codecache import CodeCache
 from localcloud.lambdalogs import LogBatch, LogShipper
 from localcloud.workerpool import (
@@ -69,6 +78,10 @@ class Invocation:
 
 # Returns (digest, zip bytes) of a layer version ARN, or None if unknown.
 LayerResolver = Callable[[str], "tuple[str, bytes] | None"]
+# Given the function and the invoked ARN: the fault to inject into this invocation, or None.
+FaultSource = Callable[[FunctionLike, str], LambdaFault | None]
+# How long a crashed worker gets to be reaped, so the error can name its exit status.
+EXIT_STATUS_WAIT_SECONDS = 1.0
 
 
 def _error(error_type: str, message: str, request_id: str) -> str:
@@ -96,12 +109,14 @@ class LambdaExecutor:
         endpoint_url: str,
         max_workers: int = 4,
         resolve_layer: LayerResolver | None = None,
+        faults: FaultSource | None = None,
     ) -> None:
         self._code = code_cache
         self._logs = logs
         self._endpoint_url = endpoint_url
         self._max_workers = max_workers
         self._resolve_layer = resolve_layer
+        self._faults = faults
         self._lock = threading.Lock()
         # function ARN (qualified for versions) -> (configuration fingerprint, pool)
         self._pools: dict[str, tuple[tuple[Any, ...], WorkerPool]] = {}
@@ -128,7 +143,10 @@ class LambdaExecutor:
             if failure is not None:
                 return failure
             init_ms = (time.monotonic() - started) * 1000
-        return self._run(fn, pool, worker, payload, invoked_arn or fn.function_arn, request_id, init_ms)
+        invoked_arn = invoked_arn or fn.function_arn
+        # Decided after a successful init: a fault's count is spent on an invocation, never on an init.
+        fault = self._faults(fn, invoked_arn) if self._faults is not None else None
+        return self._run(fn, pool, worker, payload, invoked_arn, request_id, init_ms, fault)
 
     def worker_count(self) -> int:
         with self._lock:
@@ -258,15 +276,18 @@ class LambdaExecutor:
         invoked_arn: str,
         request_id: str,
         init_ms: float,
+        fault: LambdaFault | None = None,
     ) -> Invocation:
         started_ms = _now_ms()
         started = time.monotonic()
-        meta = {
+        meta: dict[str, Any] = {
             "request_id": request_id,
             "trace_id": _trace_id(),
             "invoked_function_arn": invoked_arn,
             "deadline_ms": started_ms + int(fn.timeout * 1000),
         }
+        if fault is not None:
+            meta["fault"] = fault.wire()
         healthy = True
         try:
             reply = worker.call(meta, payload or b"{}", float(fn.timeout))
@@ -278,7 +299,7 @@ class LambdaExecutor:
             body, is_error, captured = _error("Sandbox.Timedout", message, request_id), True, message + "\n"
         except WorkerDied:
             healthy = False
-            code = worker.process.poll()
+            code = _exit_status(worker)
             message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}"
             body, is_error, captured = _error("Runtime.ExitError", message, request_id), True, message + "\n"
         finally:
@@ -349,6 +370,14 @@ def _environment_builder(
         return env
 
     return environment
+
+
+def _exit_status(worker: WorkerProcess) -> int | None:
+    # The pipe closes a moment before the process can be reaped.
+    try:
+        return worker.process.wait(EXIT_STATUS_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def _now_ms() -> int:

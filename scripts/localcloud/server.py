@@ -1,9 +1,10 @@
 """The local cloud in one process: moto's server plus the pieces moto lacks.
 
-Request path: ControlApp (/_localcloud/*) -> API Gateway data plane
-(/restapis/<id>/<stage>/_user_request_/...) -> moto's own dispatcher. Beside
-it run the executor (warm Lambda workers), the event source mapping pollers,
-the scheduler and the log shipper.
+Request path: ControlApp (/_localcloud/*, /_localstack/chaos/*) -> API Gateway
+data plane (/restapis/<id>/<stage>/_user_request_/...) -> fault injection
+(chaos; AWS API requests only) -> moto's own dispatcher. Beside it run the
+executor (warm Lambda workers, which also applies Lambda faults), the event
+source mapping pollers, the scheduler and the log shipper.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from localcloud.apigateway import install_import_fidelity, wrap_wsgi_app
 from localcloud.apigw_invoke import make_proxy_invoke
 from localcloud.asyncfailure import route_failed_event
 from localcloud.asyncinvoke import AsyncInvoker
+from localcloud.chaos import ChaosControl, FaultRegistry
+from localcloud.chaos import wrap_wsgi_app as wrap_with_faults
 from localcloud.codecache import CodeCache
 from localcloud.control import ControlApp
 from localcloud.executor import LambdaExecutor
@@ -112,12 +115,15 @@ class LocalCloud:
         settings = self.settings
 
         self.logs = LogShipper()
+        # In memory like everything else: a restart starts with no fault.
+        self.faults = FaultRegistry()
         self.executor = LambdaExecutor(
             CodeCache(settings.code_dir),
             self.logs,
             settings.endpoint_url,
             settings.max_workers_per_function,
             resolve_layer,
+            self.faults.lambda_fault,
         )
         self.async_invoker = AsyncInvoker(self.executor.invoke, settings.async_retry_delay, route_failed_event)
         self.mappings = MappingSupervisor(self.executor.invoke, settings)
@@ -125,8 +131,11 @@ class LocalCloud:
         motopatch.install(motopatch.Hooks(self.executor, self.async_invoker, self.mappings.reconcile))
         install_import_fidelity()
 
-        gateway = wrap_wsgi_app(serialize_services(_moto_dispatcher()), make_proxy_invoke(self.executor))
-        server.app = ControlApp(gateway, self.health, self.scheduler.tick)
+        # Faults sit inside the gateway: its data plane is never faulted by a request
+        # rule (its functions can be, by a Lambda fault in the executor).
+        aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
+        gateway = wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor))
+        server.app = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults))
 
         self._started_at = time.time()
         # A short poll interval makes stop() quick; idle cost is negligible.

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import boto3
+from botocore.config import Config
 
 from localcloud.server import LocalCloud
 from localcloud.settings import DEFAULT_REGION
@@ -32,7 +33,7 @@ ROLE_POLICY = json.dumps(
 )
 
 
-def aws_client(service: str, endpoint_url: str) -> Any:
+def aws_client(service: str, endpoint_url: str, config: Config | None = None) -> Any:
     """A boto3 client for the local cloud at ``endpoint_url``, dummy credentials."""
     return boto3.client(
         cast(Any, service),
@@ -40,6 +41,7 @@ def aws_client(service: str, endpoint_url: str) -> Any:
         region_name=DEFAULT_REGION,
         aws_access_key_id="test",
         aws_secret_access_key="test",  # noqa: S106  (the emulator's dummy credentials)
+        config=config,
     )
 
 
@@ -87,8 +89,8 @@ class Cloud:
     def endpoint_url(self) -> str:
         return self.cloud.endpoint_url
 
-    def client(self, service: str) -> Any:
-        return aws_client(service, self.endpoint_url)
+    def client(self, service: str, config: Config | None = None) -> Any:
+        return aws_client(service, self.endpoint_url, config)
 
     def role(self) -> str:
         if not self._role:

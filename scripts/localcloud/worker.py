@@ -14,6 +14,15 @@ result). Keeping the payload out of the metadata avoids escaping it twice.
 Requests come on stdin, replies go out on the original stdout. The handler's
 own stdout and stderr are captured per invocation and sent back as ``logs``;
 anything written to file descriptor 1 or 2 directly ends up in the server's log.
+
+An invocation's metadata may carry an injected fault (chaos.py),
+``{"effect": "crash" | "timeout" | "error", "phase": "request" | "response"}``,
+carried out here, in the process, so the executor sees and reports it exactly
+as a real one: ``crash`` exits the process (Runtime.ExitError), ``timeout``
+sleeps past the deadline (the executor kills the worker: Sandbox.Timedout),
+``error`` raises InjectedFault (an Unhandled function error). Phase
+``request`` does it instead of running the handler; ``response`` after the
+handler ran, so its effects happened but its result is lost.
 """
 
 from __future__ import annotations
@@ -32,6 +41,10 @@ from collections.abc import Callable
 from typing import IO, Any
 
 FRAME = struct.Struct(">I")
+# The exit status of a worker crashed by an injected fault.
+CRASH_EXIT_STATUS = 1
+# A worker told to time out sleeps this long past its deadline; the executor kills it first.
+TIMEOUT_OVERRUN_SECONDS = 60.0
 
 Handler = Callable[[Any, Any], Any]
 
@@ -175,6 +188,19 @@ def load_handler(spec: str) -> Handler:
     return handler  # type: ignore[no-any-return]
 
 
+class InjectedFault(Exception):
+    """The handler's error when a fault with effect "error" is injected."""
+
+
+def _inject(fault: dict[str, str], context: LambdaContext) -> None:
+    effect = fault["effect"]
+    if effect == "crash":
+        os._exit(CRASH_EXIT_STATUS)  # no cleanup, no reply: as a process killed mid-invocation
+    if effect == "timeout":
+        time.sleep(context.get_remaining_time_in_millis() / 1000 + TIMEOUT_OVERRUN_SECONDS)
+    raise InjectedFault(f"Fault injected by the local cloud: {effect} ({fault['phase']})")
+
+
 class _InitError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
@@ -237,8 +263,13 @@ class Worker:
         self._request_filter.request_id = request_id
         os.environ["_X_AMZN_TRACE_ID"] = meta["trace_id"]
         context = LambdaContext(request_id, meta["invoked_function_arn"], meta["deadline_ms"])
+        fault: dict[str, str] | None = meta.get("fault")
         try:
+            if fault is not None and fault["phase"] == "request":
+                _inject(fault, context)
             result = handler(json.loads(payload), context)
+            if fault is not None and fault["phase"] == "response":
+                _inject(fault, context)
         except Exception as exc:
             body = error_body(exc, request_id)
             frames = "".join(body["stackTrace"])

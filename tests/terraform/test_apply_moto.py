@@ -409,15 +409,13 @@ def test_functions_run_in_private_subnets_with_their_environment(run: Run) -> No
     expected_env = {
         "api": {"EVENTS_TABLE_NAME"},
         "publisher": {"STANDARD_TOPIC_ARN", "FIFO_TOPIC_ARN", "EVENTS_STREAM_NAME"},
-        "processor": {"EVENTS_TABLE_NAME"},
-        "sequencer": {"EVENTS_TABLE_NAME"},
+        "processor": {"EVENTS_TABLE_NAME", "MAX_RECEIVE_COUNT"},
+        "sequencer": {"EVENTS_TABLE_NAME", "MAX_RECEIVE_COUNT"},
         "analytics": {"EVENTS_TABLE_NAME"},
         "notifier": {"EVENTS_TABLE_NAME"},
-        "reconciler": {
-            "EVENTS_TABLE_NAME", "STANDARD_TOPIC_ARN", "FIFO_TOPIC_ARN", "EVENTS_STREAM_NAME", "DLQ_URLS",
-            "RECONCILE_AFTER_SECONDS",
-        },
-    }  # fmt: skip
+        # It repairs the lanes in the table; it no longer publishes.
+        "reconciler": {"EVENTS_TABLE_NAME", "DLQ_URLS", "RECONCILE_AFTER_SECONDS"},
+    }
     for key, handler in FUNCTIONS.items():
         config = lam.get_function_configuration(FunctionName=run.outputs["function_names"][key])
         assert config["Handler"] == handler

@@ -362,6 +362,20 @@ locals {
   }
 }
 
+locals {
+  # The publisher's filter: event items no lane has marked yet, i.e. their INSERT.
+  publisher_filter_pattern = jsonencode({
+    dynamodb = {
+      NewImage = {
+        entity       = { S = ["event"] }
+        sequence     = { N = [{ exists = false }] }
+        processed_at = { S = [{ exists = false }] }
+        notified_at  = { S = [{ exists = false }] }
+      }
+    }
+  })
+}
+
 module "functions" {
   source = "../functions"
 
@@ -397,11 +411,10 @@ module "functions" {
       event_source_arn = module.data.stream_arn
       # Each accepted event writes about 8 stream records (head, pointer, lane
       # items, status and sequence updates); only the event item's INSERT is
-      # published. Filtered records are not billed as invocations.
-      filter_patterns = [jsonencode({
-        eventName = ["INSERT"]
-        dynamodb  = { NewImage = { entity = { S = ["event"] } } }
-      })]
+      # published. Filtered records are not billed as invocations. DynamoDB
+      # mappings filter on the `dynamodb` key only (not eventName), so the
+      # INSERT is told apart by what no lane has written yet.
+      filter_patterns = [local.publisher_filter_pattern]
     })
     analytics-kinesis = merge(local.stream_mapping_defaults, {
       function         = "analytics"

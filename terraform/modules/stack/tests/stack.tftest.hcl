@@ -806,11 +806,17 @@ run "the_publisher_is_invoked_only_for_new_events" {
     condition = (
       length(module.functions.event_source_mappings["publisher-table-stream"].filter_patterns) == 1 &&
       jsondecode(module.functions.event_source_mappings["publisher-table-stream"].filter_patterns[0]) == {
-        eventName = ["INSERT"]
-        dynamodb  = { NewImage = { entity = { S = ["event"] } } }
+        dynamodb = {
+          NewImage = {
+            entity       = { S = ["event"] }
+            sequence     = { N = [{ exists = false }] }
+            processed_at = { S = [{ exists = false }] }
+            notified_at  = { S = [{ exists = false }] }
+          }
+        }
       }
     )
-    error_message = "The publisher's mapping must deliver only INSERTs of event items (NewImage.entity.S = event)."
+    error_message = "The publisher's mapping must deliver only new event items (entity event, no lane's mark yet), filtering on the dynamodb key alone."
   }
 
   assert {
