@@ -33,7 +33,8 @@ from chalicelib.service import parse_limit
 
 app = Chalice(app_name="events")
 
-# Time kept back from the publisher's timeout to report its batch.
+# Time kept back from a function's timeout to answer: the API's response, the publisher's batch report.
+API_RESERVE_SECONDS = 1.0
 PUBLISHER_RESERVE_SECONDS = 2.0
 
 # Every content type reaches the view so that a wrong one gets the contract's 415, not Chalice's.
@@ -95,7 +96,8 @@ def create_event() -> Response:
     key = header(request, "idempotency-key")
     if key is not None:
         contract.validate_parameter("createEvent", "Idempotency-Key", key)
-    event, created = components.event_service().create(new, key)
+    deadline = Deadline.from_context(app.lambda_context, API_RESERVE_SECONDS)
+    event, created = components.event_service().create(new, key, deadline)
     return json_response(event.to_api(), status=201 if created else 200, headers=_event_location(event.id))
 
 

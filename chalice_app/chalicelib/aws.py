@@ -16,16 +16,18 @@ from botocore.config import Config
 # event source retry rather than spend its whole timeout on one socket.
 CONNECT_TIMEOUT = 2
 READ_TIMEOUT = 5
-MAX_ATTEMPTS = 3
+# Attempts in all, the first included (botocore's `max_attempts` would count retries only).
+TOTAL_ATTEMPTS = 3
 _CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT,
     read_timeout=READ_TIMEOUT,
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    retries={"mode": "standard", "total_max_attempts": TOTAL_ATTEMPTS},
 )
-# The longest one call can take: every attempt timing out, plus standard mode's backoff before
-# each retry (at most 2**n seconds before retry n). Loops that must finish inside a Lambda
-# timeout check that this much time is left before each call.
-WORST_CALL_SECONDS = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + sum(2**n for n in range(1, MAX_ATTEMPTS))
+# Standard mode waits up to 2**(n-1) seconds before retry n after throttling (less after other errors).
+WORST_BACKOFF_SECONDS = sum(2 ** (n - 1) for n in range(1, TOTAL_ATTEMPTS))
+# The longest one call can take: every attempt timing out, plus the backoff between them. Loops
+# that must finish inside a Lambda timeout check that this much time is left before each call.
+WORST_CALL_SECONDS = TOTAL_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + WORST_BACKOFF_SECONDS
 
 
 @cache

@@ -54,14 +54,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import items
+from chalicelib.aws import WORST_BACKOFF_SECONDS
 from chalicelib.errors import ServiceUnavailableError, TooManyRequestsError
 from chalicelib.events import STATUS_ACCEPTED, StoredEvent, canonical_json
-from chalicelib.retry import Backoff, cancellation_codes, error_code, is_transient
+from chalicelib.retry import Backoff, Deadline, cancellation_codes, error_code, is_transient
 
 # Contention on one subject's head: retried with jittered backoff for about two seconds.
 CONTENTION_BACKOFF = Backoff(attempts=10, base=0.01, cap=0.4)
 # A dependency in trouble: a few retries on top of the SDK's, then 503.
 TRANSIENT_BACKOFF = Backoff(attempts=3, base=0.05, cap=0.5)
+# Time one more accept attempt needs under throttling: the SDK's backoff between its own attempts
+# and the calls themselves. With less left, the API answers (503 or 429) before its timeout would.
+ACCEPT_STEP_SECONDS = WORST_BACKOFF_SECONDS + 1.0
 
 
 class IdempotencyKeyTakenError(Exception):
@@ -205,9 +209,22 @@ class EventsRepository:
 
     # -- accept -----------------------------------------------------------------------------
 
-    def accept(self, new: NewEventItem, idempotency: IdempotencyRecord | None, ttl_seconds: int) -> StoredEvent:
-        """Store a new event with one transaction; see the module docstring for why it is exactly once."""
+    def accept(
+        self,
+        new: NewEventItem,
+        idempotency: IdempotencyRecord | None,
+        ttl_seconds: int,
+        deadline: Deadline = Deadline(None),  # noqa: B008
+    ) -> StoredEvent:
+        """Store a new event with one transaction; see the module docstring for why it is exactly once.
+
+        Retries stop in time to answer within ``deadline``: TooManyRequestsError when other
+        writers kept taking the subject's next position, ServiceUnavailableError when the table
+        kept failing transiently.
+        """
         for attempt in range(CONTENTION_BACKOFF.attempts):
+            if attempt and not deadline.allows(ACCEPT_STEP_SECONDS):
+                break
             head = self.get(items.head_key(new.subject)) or {}
             previous = int(head.get("accepted", 0))
             position = previous + 1
@@ -215,7 +232,7 @@ class EventsRepository:
                 "TransactItems": self._accept_items(new, position, previous, idempotency, ttl_seconds),
                 "ClientRequestToken": request_token(new.id, position),
             }
-            stored = self._commit(request, new, position, idempotency)
+            stored = self._commit(request, new, position, idempotency, deadline)
             if stored is not None:
                 return stored
             # Another writer took this position: back off with jitter and re-read the head.
@@ -223,7 +240,12 @@ class EventsRepository:
         raise TooManyRequestsError(f"too many concurrent writes to subject {new.subject!r}; retry shortly")
 
     def _commit(
-        self, request: dict[str, Any], new: NewEventItem, position: int, idempotency: IdempotencyRecord | None
+        self,
+        request: dict[str, Any],
+        new: NewEventItem,
+        position: int,
+        idempotency: IdempotencyRecord | None,
+        deadline: Deadline,
     ) -> StoredEvent | None:
         """Run one accept transaction to a definite outcome: the stored event, or None when the position was taken.
 
@@ -248,7 +270,7 @@ class EventsRepository:
                     stored = self.get_event(new.id)
                     if stored is not None:
                         return stored
-                if attempt == TRANSIENT_BACKOFF.attempts - 1:
+                if attempt == TRANSIENT_BACKOFF.attempts - 1 or not deadline.allows(ACCEPT_STEP_SECONDS):
                     raise ServiceUnavailableError(
                         f"the events table is unavailable or throttled ({error_code(error) or type(error).__name__})"
                     ) from error

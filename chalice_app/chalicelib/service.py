@@ -12,6 +12,7 @@ from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.events import NewEvent, StoredEvent
 from chalicelib.repository import EventsRepository, IdempotencyKeyTakenError, IdempotencyRecord, NewEventItem
+from chalicelib.retry import Deadline
 from chalicelib.timefmt import format_rfc3339, utc_now
 
 
@@ -32,7 +33,12 @@ class EventService:
         self._clock = clock
         self._new_id = new_id
 
-    def create(self, new: NewEvent, idempotency_key: str | None) -> tuple[StoredEvent, bool]:
+    def create(
+        self,
+        new: NewEvent,
+        idempotency_key: str | None,
+        deadline: Deadline = Deadline(None),  # noqa: B008
+    ) -> tuple[StoredEvent, bool]:
         """Accept an event; returns it and whether it was created now (False: idempotent replay)."""
         if idempotency_key is not None:
             replay = self._replay(idempotency_key, new.fingerprint)
@@ -50,7 +56,7 @@ class EventService:
         )
         claim = None if idempotency_key is None else IdempotencyRecord(idempotency_key, new.fingerprint, item.id)
         try:
-            return self._repo.accept(item, claim, self._ttl), True
+            return self._repo.accept(item, claim, self._ttl, deadline), True
         except IdempotencyKeyTakenError:
             # A concurrent request with the same key won the race: answer as its retry would be answered.
             assert idempotency_key is not None
