@@ -74,6 +74,15 @@ class LaneBehindError(Exception):
 
 
 @dataclass(frozen=True)
+class _OrderedLane:
+    """A per-subject lane with a cursor: its item, the cursor's attribute, and how it applies a chunk."""
+
+    sk: str
+    cursor: str
+    apply: Callable[[str, dict[str, Any], list[dict[str, Any]]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class CatchUp:
     """How far a catch-up got: the lane's cursor afterwards, and how many events it applied."""
 
@@ -235,8 +244,9 @@ class Lanes:
         out of time before reaching it.
         """
         try:
+            fast = {"position": message.position, "id": message.id}
             retry_transient(
-                functools.partial(self._assign, message.subject, [(message.position, message.id)], message.position - 1)
+                functools.partial(self._assign, message.subject, {"last_sequence": message.position - 1}, [fast])
             )
             return True
         except ClientError as error:
@@ -260,39 +270,18 @@ class Lanes:
         verify: EventMessage | None = None,
     ) -> CatchUp:
         """Sequence the subject's events in position order up to ``through`` (and received before the cut-off)."""
-        applied = conflicts = 0
-        last: int | None = None  # None: read the cursor from the table
-        while True:
-            if last is None:
-                lane = retry_transient(functools.partial(self._repo.get, items.lane_key(subject, items.SEQUENCER_SK)))
-                last = int((lane or {}).get("last_sequence", 0))
-            if last >= through or not deadline.allows(STEP_SECONDS):
-                return CatchUp(last, applied)
-            batch = self._next_events(subject, last, through, received_before, verify)
-            if not batch:
-                return CatchUp(last, applied)
-            try:
-                retry_transient(functools.partial(self._assign, subject, batch, last))
-            except ClientError as error:
-                if cancellation_codes(error)[:1] != ["ConditionalCheckFailed"]:
-                    raise
-                # Another invocation moved the cursor meanwhile: read it again.
-                conflicts += 1
-                if conflicts >= CONFLICT_BACKOFF.attempts:
-                    return CatchUp(last, applied)
-                self._sleep(CONFLICT_BACKOFF.delay(conflicts))
-                last = None
-                continue
-            applied, conflicts, last = applied + len(batch), 0, batch[-1][0]
+        lane = _OrderedLane(items.SEQUENCER_SK, "last_sequence", self._assign)
+        return self._catch_up(lane, subject, through, deadline, received_before, verify)
 
-    def _assign(self, subject: str, events: list[tuple[int, str]], expected_last: int) -> None:
-        last = events[-1][0]
-        if expected_last == 0:
+    def _assign(self, subject: str, lane: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+        """Sequence ``events`` (the next positions) in one transaction with the lane's cursor; returns the lane."""
+        expected, last = int(lane.get("last_sequence", 0)), int(events[-1]["position"])
+        if expected == 0:
             lane_condition = "attribute_not_exists(last_sequence)"
             lane_values = items.values(last=last, entity="lane", subject=subject)
         else:
             lane_condition = "last_sequence = :expected"
-            lane_values = items.values(last=last, expected=expected_last, entity="lane", subject=subject)
+            lane_values = items.values(last=last, expected=expected, entity="lane", subject=subject)
         transact: list[dict[str, Any]] = [
             {
                 "Update": {
@@ -304,7 +293,8 @@ class Lanes:
                 }
             }
         ]
-        for position, event_id in events:
+        for event in events:
+            position = int(event["position"])
             transact.append(
                 {
                     "Update": {
@@ -313,11 +303,12 @@ class Lanes:
                         "UpdateExpression": "SET #sequence = :position",
                         "ConditionExpression": "id = :id",
                         "ExpressionAttributeNames": {"#sequence": "sequence"},
-                        "ExpressionAttributeValues": items.values(position=position, id=event_id),
+                        "ExpressionAttributeValues": items.values(position=position, id=event["id"]),
                     }
                 }
             )
         self._db.transact_write_items(TransactItems=transact)
+        return {"last_sequence": last}
 
     # -- analytics ---------------------------------------------------------------------------
 
@@ -337,30 +328,50 @@ class Lanes:
         verify: EventMessage | None = None,
     ) -> CatchUp:
         """Count the subject's events in position order up to ``through``, one conditional write per chunk."""
+        lane = _OrderedLane(items.ANALYTICS_SK, "counted_through", self._write_stats)
+        return self._catch_up(lane, subject, through, deadline, received_before, verify)
+
+    # -- the ordered lanes' common loop -------------------------------------------------------
+
+    def _catch_up(
+        self,
+        lane: _OrderedLane,
+        subject: str,
+        through: int,
+        deadline: Deadline,
+        received_before: str | None,
+        verify: EventMessage | None,
+    ) -> CatchUp:
+        """Apply the subject's events after the lane's cursor, in position order, a chunk per conditional write.
+
+        The lane item is read once; each successful write says what it holds next. A write
+        whose condition on the cursor fails means another invocation moved the lane: it is read
+        again and the loop goes on from there, up to a few times in a row.
+        """
         applied = conflicts = 0
-        lane: dict[str, Any] | None = None  # None: read the lane from the table
+        state: dict[str, Any] | None = None  # None: read the lane item from the table
         while True:
-            if lane is None:
-                key = items.lane_key(subject, items.ANALYTICS_SK)
-                lane = retry_transient(functools.partial(self._repo.get, key)) or {}
-            counted = int(lane.get("counted_through", 0))
-            if counted >= through or not deadline.allows(STEP_SECONDS):
-                return CatchUp(counted, applied)
-            batch = self._next_event_items(subject, counted, through, received_before, verify)
+            if state is None:
+                key = items.lane_key(subject, lane.sk)
+                state = retry_transient(functools.partial(self._repo.get, key)) or {}
+            cursor = int(state.get(lane.cursor, 0))
+            if cursor >= through or not deadline.allows(STEP_SECONDS):
+                return CatchUp(cursor, applied)
+            batch = self._next_event_items(subject, cursor, through, received_before, verify)
             if not batch:
-                return CatchUp(counted, applied)
+                return CatchUp(cursor, applied)
             try:
-                written = retry_transient(functools.partial(self._write_stats, subject, lane, batch))
+                written = retry_transient(functools.partial(lane.apply, subject, state, batch))
             except ClientError as error:
-                if not _failed_condition(error):
+                if not (_failed_condition(error) or cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]):
                     raise
                 conflicts += 1
                 if conflicts >= CONFLICT_BACKOFF.attempts:
-                    return CatchUp(counted, applied)
+                    return CatchUp(cursor, applied)
                 self._sleep(CONFLICT_BACKOFF.delay(conflicts))
-                lane = None
+                state = None
                 continue
-            applied, conflicts, lane = applied + len(batch), 0, written
+            applied, conflicts, state = applied + len(batch), 0, written
 
     def _write_stats(self, subject: str, lane: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
         """Count ``events`` on top of ``lane`` with one conditional write; returns the lane as written."""
@@ -423,12 +434,6 @@ class Lanes:
             young = next((i for i, e in enumerate(found) if e["received_at"] >= received_before), len(found))
             found = found[:young]
         return found
-
-    def _next_events(
-        self, subject: str, cursor: int, through: int, received_before: str | None, verify: EventMessage | None
-    ) -> list[tuple[int, str]]:
-        batch = self._next_event_items(subject, cursor, through, received_before, verify)
-        return [(int(e["position"]), str(e["id"])) for e in batch]
 
     def _require_event(self, message: EventMessage) -> None:
         item = retry_transient(functools.partial(self._repo.get, items.event_key(message.subject, message.position)))

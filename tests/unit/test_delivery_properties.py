@@ -57,11 +57,15 @@ from tests.unit.cloud import (
 from tests.unit.delivery import drive_stream
 from tests.unit.faults import Fault, Faults, mentions
 
+# At least 200 examples per consumer; PROPERTY_EXAMPLES raises it for a deeper run.
 EXAMPLES = settings(
-    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")),
+    max_examples=max(200, int(os.environ.get("PROPERTY_EXAMPLES", "200"))),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# The reconciler is not a consumer of its own: it runs every lane's code, which the consumers'
+# properties exercise too, so half as many examples cover its own logic (what to repair, when).
+RECONCILER_EXAMPLES = settings(EXAMPLES, max_examples=max(100, EXAMPLES.max_examples // 2))
 TYPES = ["order.created", "order.paid", "alert.fraud"]
 # What may happen to one message on its way: delivered once or twice, or dropped and replayed late.
 DELIVERED = ["once", "once", "twice", "replayed"]
@@ -371,7 +375,7 @@ def test_notifier(
 # -- the reconciler ----------------------------------------------------------------------------
 
 
-@EXAMPLES
+@RECONCILER_EXAMPLES
 @given(specs=small_specs, data=st.data(), rng=st.randoms(use_true_random=False), errors=st.integers(0, 3))
 def test_reconciler(
     cloud: FakeCloud, faults: Faults, specs: Any, data: st.DataObject, rng: random.Random, errors: int
