@@ -109,6 +109,10 @@ local-down: venv  ## Stop the local cloud
 tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
 	@$(LOCALCLOUD) tick --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
 
+.PHONY: chaos-clear
+chaos-clear: venv  ## Remove every fault-injection rule and effect of the local cloud
+	@$(LOCALCLOUD) chaos clear --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
 .PHONY: tf-init
 tf-init: require-terraform
 	@mkdir -p $(STATE_DIR)
@@ -164,9 +168,16 @@ lint: venv  ## ruff, mypy and the contract checks
 	$(PY) -m openapi_spec_validator contracts/openapi.yaml
 	$(PY) scripts/sync_contract.py --check
 
+PROPERTY_TESTS := tests/unit/test_delivery_properties.py
+
 .PHONY: unit-test
-unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy)
-	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops tests/localcloud -q
+unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy; the property tests are apart)
+	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops tests/localcloud tests/chaos -q \
+	  --ignore=$(PROPERTY_TESTS)
+
+.PHONY: property-test
+property-test: venv  ## Hypothesis: each consumer under duplicates, reorders, drops, replays, transient errors
+	$(PY) -m pytest $(PROPERTY_TESTS) -q
 
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 
@@ -215,22 +226,47 @@ integration-test: venv  ## End-to-end tests against the deployed ENV (reads buil
 contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
 	$(PY) scripts/contract_test.py --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
 
+# A seeded load with faults (scripts/chaos): both gateways, client retries, fault windows through the
+# local cloud's (LocalStack-compatible) fault API, a poison message; then every delivery invariant is
+# checked from the table and the API. Report and figure in build/reports/$(CHAOS_NAME).{json,png}.
+# With ENV=local and no local cloud or outputs.json, it deploys first. FAULTS=0: load only (the
+# throughput figure); PROFILE=1: py-spy on the local cloud during the run; CHAOS_FLAGS: more options
+# (PYTHONPATH=scripts .venv/bin/python -m chaos --help).
+EVENTS ?= 2000
+CONCURRENCY ?= 8
+FAULTS ?= 1
+CHAOS_NAME ?= chaos
+CHAOS_FLAGS ?=
+.PHONY: chaos
+chaos: venv  ## Seeded load and faults against ENV, delivery invariants checked (SEED= EVENTS= CONCURRENCY= FAULTS=0)
+	@if [ "$(ENV)" = local ] && [ "$(LOCAL_CLOUD)" = builtin ] && { [ ! -f $(OUTPUTS) ] || \
+	  ! $(LOCALCLOUD) status --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR) >/dev/null 2>&1; }; then \
+	  echo "==> nothing deployed in $(STATE_DIR): make deploy first"; $(MAKE) deploy; fi
+	PYTHONPATH=scripts $(PY) -m chaos --outputs $(OUTPUTS) --report-dir $(BUILD)/reports --name $(CHAOS_NAME) \
+	  --seed $(or $(SEED),1) --events $(EVENTS) --concurrency $(CONCURRENCY) $(if $(filter 0,$(FAULTS)),--no-faults) \
+	  $(if $(PROFILE),--profile $(STATE_DIR)/localcloud.pid) $(CHAOS_FLAGS)
+
 # A fresh local deployment on a free port with its own state, tested, then thrown away
 # with its local cloud (all in memory): it never touches a stack deployed with
 # `make deploy`. Destroy is tested by tf-apply-test, which runs beside it.
 E2E_DIR := $(BUILD)/e2e
+# The chaos run of `make test`: the same kinds of faults in short windows, on fewer events.
+E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 120"
 .PHONY: e2e-local
-e2e-local: build  ## Deploy a throwaway local stack, run integration and contract tests
+e2e-local: build  ## Deploy a throwaway local stack, run integration, contract and a short chaos run
 	@port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
 	 rm -rf $(E2E_DIR); \
 	 trap '$(MAKE) local-down $$vars' EXIT; \
-	 $(MAKE) deploy $$vars && $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars
+	 $(MAKE) deploy $$vars && SETTLE_SECONDS=60 $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars && \
+	 $(MAKE) chaos $$vars $(E2E_CHAOS)
 
 .PHONY: test
-test: lint unit-test tf-static tf-unit  ## Everything CI runs
-	@# Both mostly wait on the AWS provider's fixed delays, so they share the two cores well.
-	$(MAKE) -j2 --output-sync=target tf-apply-test e2e-local
+test: venv  ## Everything CI runs
+	@# Two cores: the static checks and the fast tests two at a time; then the two deployments,
+	@# which mostly wait on the AWS provider's fixed delays, beside the CPU-bound property tests.
+	$(MAKE) -j2 --output-sync=target lint unit-test tf-static tf-unit
+	$(MAKE) -j3 --output-sync=target tf-apply-test e2e-local property-test
 	@echo "make test: all checks passed"
 
 .PHONY: bench

@@ -19,6 +19,14 @@ Replaced or wrapped here, and why (motofidelity and motospeed say why for theirs
   on delete and numbers Kinesis and DynamoDB stream records from the current
   length, so concurrent requests (now common: pollers run beside request
   threads) could lose a message or reuse a sequence number.
+- DynamoDBBackend put_item, update_item, delete_item, transact_write_items,
+  execute_statement: serialised with one lock, outermost (around motospeed's
+  snapshot too). moto checks a condition and then writes, one item after
+  another, so two concurrent transactions on the same head could both pass
+  ``accepted = :n`` and write the same position: the second overwrote the
+  first, an accepted event vanished. DynamoDB isolates transactions and
+  conditional writes; one writer at a time gives the same outcomes (moto holds
+  the GIL for each call anyway, so little concurrency is lost).
 - motofidelity: DeadLetterConfig and a compact RedrivePolicy read back as written.
 - motospeed: per-host dispatch cache; TransactWriteItems without table copies.
 
@@ -40,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.awslambda.models import LambdaBackend, LambdaFunction
-from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.table import StreamShard
 from moto.events.models import Rule
 from moto.kinesis.models import Stream, kinesis_backends
@@ -55,6 +63,9 @@ from localcloud.functions import find_function
 from localcloud.lambdaevents import sns_event
 
 log = logging.getLogger(__name__)
+
+# Every DynamoDB operation that writes items (BatchWriteItem goes through put_item and delete_item).
+DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "execute_statement")
 
 # AWS returns the last 4 KB of the log with LogType Tail.
 LOG_TAIL_BYTES = 4096
@@ -253,7 +264,7 @@ def _locked_by_queue(original: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _locked_by(lock: threading.Lock, original: Callable[..., Any]) -> Callable[..., Any]:
+def _locked_by(lock: threading.Lock | threading.RLock, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with lock:
@@ -282,3 +293,7 @@ def _apply() -> None:
     Stream.put_record = _locked_by(threading.Lock(), Stream.put_record)  # type: ignore[method-assign]
     StreamShard.add = _locked_by(threading.Lock(), StreamShard.add)  # type: ignore[method-assign]
     motospeed.apply()
+    # After motospeed, so the lock also covers its snapshot and roll-back.
+    dynamodb_writes = threading.RLock()  # batch_write_item re-enters through put_item
+    for name in DYNAMODB_WRITES:
+        setattr(DynamoDBBackend, name, _locked_by(dynamodb_writes, getattr(DynamoDBBackend, name)))

@@ -1,14 +1,19 @@
-"""TransactWriteItems without whole-table copies keeps moto's semantics."""
+"""moto's hot paths made cheap keep moto's (and DynamoDB's) results: transactions without
+whole-table copies, queries that list only their partition, AttributeValues written as they are."""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.serialize import BaseJSONSerializer, get_serializer_class
+from moto.core.utils import get_service_model
 from moto.dynamodb.models import dynamodb_backends
 
+from localcloud import motospeed
 from localcloud.testing import Cloud
 
 
@@ -77,3 +82,123 @@ def test_a_committed_transaction_writes_its_stream_records_in_order(cloud: Cloud
     duplicate = copy.deepcopy(table)
     assert duplicate is not table
     assert duplicate.items is not table.items
+
+
+def _log_table(cloud: Cloud) -> Any:
+    """A table with a range key and a sparse index, like the service's."""
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="log",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "bucket", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "pending",
+                "KeySchema": [
+                    {"AttributeName": "bucket", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return dynamodb
+
+
+def test_queries_see_only_their_partition_in_key_order_and_page_through_it(cloud: Cloud) -> None:
+    dynamodb = _log_table(cloud)
+    # Written out of key order, across partitions, some in the index.
+    for number in (5, 1, 4, 2, 3):
+        for pk in ("b", "a", "c"):
+            item = {"pk": {"S": pk}, "sk": {"S": f"E#{number}"}}
+            if number % 2:
+                item |= {"bucket": {"S": pk}, "at": {"S": f"t{6 - number}"}}
+            dynamodb.put_item(TableName="log", Item=item)
+
+    def keys(**query: Any) -> list[str]:
+        pages = dynamodb.get_paginator("query").paginate(TableName="log", PaginationConfig={"PageSize": 2}, **query)
+        return [f"{i['pk']['S']}/{i['sk']['S']}" for page in pages for i in page["Items"]]
+
+    partition = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}}}
+    assert keys(**partition) == [f"a/E#{n}" for n in range(1, 6)]
+    assert keys(**partition, ScanIndexForward=False) == [f"a/E#{n}" for n in range(5, 0, -1)]
+    ranged = {
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "ExpressionAttributeValues": {":p": {"S": "c"}, ":s": {"S": "E#2"}},
+    }
+    assert keys(**ranged) == ["c/E#3", "c/E#4", "c/E#5"]
+    index = {
+        "IndexName": "pending",
+        "KeyConditionExpression": "bucket = :b",
+        "ExpressionAttributeValues": {":b": {"S": "b"}},
+    }
+    # The index orders by its own range key ("at" = t1 for E#5 ... t5 for E#1).
+    assert keys(**index) == ["b/E#5", "b/E#3", "b/E#1"]
+    # Outside a query the table's listing is still every item in key order.
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["log"]
+    listed = [(str(item.hash_key.value), str(getattr(item.range_key, "value", ""))) for item in table.all_items()]
+    assert listed == sorted(listed)
+    assert len(listed) == 15
+
+
+EVERY_TYPE = {
+    "pk": {"S": "a"},
+    "sk": {"S": "all"},
+    "empty": {"S": ""},
+    "n": {"N": "-12.5"},
+    "yes": {"BOOL": True},
+    "null": {"NULL": True},
+    "strings": {"SS": ["x", "y"]},
+    "numbers": {"NS": ["1", "2"]},
+    "map": {"M": {"inner": {"L": [{"S": "deep"}, {"N": "1"}, {"M": {}}]}, "none": {"NULL": True}}},
+    "list": {"L": []},
+    "blob": {"B": b"\x00\xffbytes"},
+    "blobs": {"BS": [b"\x01", b"\x02"]},
+    "nested_blob": {"M": {"b": {"B": b"\x07"}}},
+}
+
+
+def test_every_attribute_type_round_trips_through_put_get_query_and_batch_get(cloud: Cloud) -> None:
+    dynamodb = _log_table(cloud)
+    dynamodb.put_item(TableName="log", Item=EVERY_TYPE)
+
+    key = {"pk": {"S": "a"}, "sk": {"S": "all"}}
+    got = dynamodb.get_item(TableName="log", Key=key, ConsistentRead=True)["Item"]
+    queried = dynamodb.query(
+        TableName="log", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}}
+    )["Items"]
+    batch = dynamodb.batch_get_item(RequestItems={"log": {"Keys": [key]}})["Responses"]["log"]
+
+    def normal(item: dict[str, Any]) -> dict[str, Any]:
+        # Sets are unordered on the wire.
+        return {
+            name: {k: sorted(v) if k in ("SS", "NS", "BS") else v for k, v in value.items()}
+            for name, value in item.items()
+        }
+
+    assert normal(got) == normal(queried[0]) == normal(batch[0]) == normal(EVERY_TYPE)
+
+
+def test_plain_attribute_values_serialize_as_moto_would() -> None:
+    motospeed.apply()
+    method = BaseJSONSerializer._serialize_type_structure
+    original = method.__wrapped__  # type: ignore[attr-defined]
+    operation = get_service_model("dynamodb").operation_model("Query")
+    plain = {name: value for name, value in EVERY_TYPE.items() if name not in ("blob", "blobs", "nested_blob")}
+    result = {"Items": [plain, {"pk": {"S": "b"}, "sk": {"S": "x"}}], "Count": 2, "ScannedCount": 2}
+
+    def body(structure_method: Any) -> Any:
+        BaseJSONSerializer._serialize_type_structure = structure_method  # type: ignore[method-assign]
+        try:
+            serializer = get_serializer_class("dynamodb", "json")(operation_model=operation)
+            return json.loads(serializer.serialize(result)["body"])
+        finally:
+            BaseJSONSerializer._serialize_type_structure = method  # type: ignore[method-assign]
+
+    assert body(method) == body(original) == result

@@ -34,6 +34,7 @@ module "stack" {
   stream_retention_period       = var.stream_retention_period
   stream_batch_size             = var.stream_batch_size
   reconcile_schedule_expression = var.reconcile_schedule_expression
+  reconcile_after_seconds       = var.reconcile_after_seconds
   stage_name                    = var.stage_name
   api_logging_level             = var.api_logging_level
   api_throttling_rate_limit     = var.api_throttling_rate_limit

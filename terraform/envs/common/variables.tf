@@ -217,3 +217,9 @@ variable "reconcile_schedule_expression" {
   type        = string
   default     = null
 }
+
+variable "reconcile_after_seconds" {
+  description = "Age in seconds (at least 60) after which the reconciler repairs an entry still pending."
+  type        = number
+  default     = null
+}

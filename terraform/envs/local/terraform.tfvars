@@ -33,3 +33,7 @@ functions = {
   processor = { timeout = 15 }
   sequencer = { timeout = 15 }
 }
+
+# Repair what is still pending after a minute (the least the stack allows) rather than five, so a
+# local run settles, and its pending index empties, within a minute of the last accept.
+reconcile_after_seconds = 60
