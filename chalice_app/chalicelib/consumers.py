@@ -39,6 +39,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.batch import PartialResponse, kinesis_sequence_number, process_in_order
+from chalicelib.errors import PoisonMessageError
 from chalicelib.events import EventMessage
 from chalicelib.lanes import LaneBehindError, Lanes, is_alert
 from chalicelib.retry import Deadline, is_transient
@@ -79,11 +80,23 @@ class Consumers:
         self._logger.info("sequenced" if assigned else "already sequenced", extra=_ids(message))
         return assigned
 
-    def count(self, data: bytes, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
+    def count(
+        self,
+        data: bytes,
+        deadline: Deadline = Deadline(None),  # noqa: B008
+        batch: _BatchCursors | None = None,
+    ) -> bool:
         message = EventMessage.parse(data)
-        counted = self._lanes.count(message, deadline)
-        self._logger.info("counted" if counted else "already counted", extra=_ids(message))
-        return counted
+        if batch is not None and batch.reached(message.subject) >= message.position:
+            # The lane's cursor only moves forward: an earlier record of this batch counted it.
+            self._logger.info("counted with an earlier record of the batch", extra=_ids(message))
+            return False
+        through = batch.ahead(message.subject) if batch is not None else 0
+        result = self._lanes.count(message, deadline, through)
+        if batch is not None:
+            batch.moved(message.subject, result.cursor)
+        self._logger.info("counted" if result.applied else "already counted", extra=_ids(message))
+        return result.applied > 0
 
     def notify(self, body: str) -> bool:
         message = EventMessage.parse(body)
@@ -118,12 +131,16 @@ class Consumers:
 
     def analytics_batch(self, event: dict[str, Any], context: Any) -> PartialResponse:
         deadline = Deadline.from_context(context, RESERVE_SECONDS)
-        return process_in_order(
-            event.get("Records", []),
-            handle=lambda record: self.count(base64.b64decode(record["kinesis"]["data"]), deadline),
-            identifier=kinesis_sequence_number,
-            logger=self._logger,
-        )
+        records = event.get("Records", [])
+        batch = _BatchCursors([_kinesis_data(record) for record in records])
+        # By identity: a batch is one shard's, but sequence numbers are only unique within a shard.
+        index_of = {id(record): index for index, record in enumerate(records)}
+
+        def handle(record: dict[str, Any]) -> bool:
+            batch.at(index_of[id(record)])
+            return self.count(base64.b64decode(record["kinesis"]["data"]), deadline, batch)
+
+        return process_in_order(records, handle=handle, identifier=kinesis_sequence_number, logger=self._logger)
 
     def notifier_event(self, event: dict[str, Any]) -> int:
         """SNS pushes one message per invocation; an exception makes Lambda retry it."""
@@ -153,6 +170,50 @@ class Consumers:
 
         response = process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
         return cast(PartialResponse, response)  # the same TypedDict shape, declared by Powertools
+
+
+def _kinesis_data(record: dict[str, Any]) -> bytes | None:
+    try:
+        return base64.b64decode(record["kinesis"]["data"])
+    except (KeyError, TypeError, ValueError):
+        return None  # fails in its turn, where a failure is handled
+
+
+class _BatchCursors:
+    """What one analytics batch knows of its subjects: how far each lane got, and what is still ahead.
+
+    A Kinesis batch often holds several events of one subject (a hot subject always does). The
+    first of them counts through the last position the batch holds for that subject, in one
+    catch-up; the later ones are then known to be counted without another read.
+    """
+
+    def __init__(self, data: list[bytes | None]) -> None:
+        # For each record: the furthest position of its subject from that record on.
+        self._ahead: list[dict[str, int]] = []
+        furthest: dict[str, int] = {}
+        for raw in reversed(data):
+            try:
+                message = EventMessage.parse(raw) if raw is not None else None
+            except PoisonMessageError:
+                message = None  # skipped as poison when its turn comes
+            if message is not None:
+                furthest = {**furthest, message.subject: max(furthest.get(message.subject, 0), message.position)}
+            self._ahead.append(furthest)
+        self._ahead.reverse()
+        self._index = 0
+        self._reached: dict[str, int] = {}
+
+    def at(self, index: int) -> None:
+        self._index = index
+
+    def ahead(self, subject: str) -> int:
+        return self._ahead[self._index].get(subject, 0) if self._ahead else 0
+
+    def reached(self, subject: str) -> int:
+        return self._reached.get(subject, 0)
+
+    def moved(self, subject: str, cursor: int) -> None:
+        self._reached[subject] = max(self.reached(subject), cursor)
 
 
 def _ids(message: EventMessage) -> dict[str, Any]:

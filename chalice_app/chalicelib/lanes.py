@@ -312,12 +312,21 @@ class Lanes:
 
     # -- analytics ---------------------------------------------------------------------------
 
-    def count(self, message: EventMessage, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
-        """Count the message's event in its subject's statistics, with every earlier uncounted one; once."""
-        result = self.catch_up_analytics(message.subject, message.position, deadline, verify=message)
+    def count(
+        self,
+        message: EventMessage,
+        deadline: Deadline = Deadline(None),  # noqa: B008
+        through: int = 0,
+    ) -> CatchUp:
+        """Count the message's event in its subject's statistics, with every earlier uncounted one; once.
+
+        ``through`` goes on to that later position of the subject (a batch that holds it too
+        counts it in the same write); only reaching the message's own position is required.
+        """
+        result = self.catch_up_analytics(message.subject, max(message.position, through), deadline, verify=message)
         if result.cursor < message.position:
             raise LaneBehindError(f"analytics of {message.subject!r} reached {result.cursor} of {message.position}")
-        return result.applied > 0
+        return result
 
     def catch_up_analytics(
         self,

@@ -208,6 +208,33 @@ def test_analytics_maintains_stats_once_per_event(client: Client, cloud: FakeClo
     assert stats["last_occurred_at"] == "2026-11-27T10:00:02.000000Z"
 
 
+def test_analytics_counts_a_subjects_events_in_one_batch_with_one_write(client: Client, cloud: FakeCloud) -> None:
+    post_events(client, [("hot", "a"), ("cold", "a"), ("hot", "b"), ("hot", "a"), ("cold", "b"), ("hot", "c")])
+    publish_all(client, cloud)
+    records = kinesis_event(cloud)["Records"]
+    assert len(records) == 6
+
+    assert invoke(client, "analytics", {"Records": records}) == {"batchItemFailures": []}
+
+    # The cursor of each write of a lane item, from the table's stream (moto also records the
+    # creation of an updated item's key, without the update's attributes: skipped).
+    lane_writes = sorted(
+        (record["dynamodb"]["Keys"]["pk"]["S"], int(image["counted_through"]["N"]))
+        for record in dynamodb_stream_event(cloud)["Records"]
+        if record["dynamodb"]["Keys"]["sk"]["S"] == "LANE#analytics"
+        and "counted_through" in (image := record["dynamodb"].get("NewImage", {}))
+    )
+    # The first record of each subject counts through the last position the batch holds for it.
+    assert lane_writes == [("SUBJECT#cold", 2), ("SUBJECT#hot", 4)]
+    for subject, total, by_type in (("hot", 4, {"a": 2, "b": 1, "c": 1}), ("cold", 2, {"a": 1, "b": 1})):
+        stats = json.loads(client.http.get(f"/v1/subjects/{subject}/stats", headers=JSON).body)
+        assert (stats["total"], stats["by_type"]) == (total, by_type)
+    # Delivered again, record by record: nothing more is counted or written.
+    for record in records:
+        assert invoke(client, "analytics", {"Records": [record]}) == {"batchItemFailures": []}
+    assert json.loads(client.http.get("/v1/subjects/hot/stats", headers=JSON).body)["total"] == 4
+
+
 def test_analytics_skips_a_poison_record(client: Client, cloud: FakeCloud) -> None:
     post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
     publish_all(client, cloud)
