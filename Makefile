@@ -251,7 +251,7 @@ chaos: venv  ## Seeded load and faults against ENV, delivery invariants checked 
 # `make deploy`. Destroy is tested by tf-apply-test, which runs beside it.
 E2E_DIR := $(BUILD)/e2e
 # The chaos run of `make test`: the same kinds of faults in short windows, on fewer events.
-E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 120"
+E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 300"
 .PHONY: e2e-local
 e2e-local: build  ## Deploy a throwaway local stack, run integration, contract and a short chaos run
 	@port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \

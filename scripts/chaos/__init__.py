@@ -1,7 +1,7 @@
 """``make chaos``: a seeded load-and-fault run against a deployed stack that proves the delivery invariants.
 
     PYTHONPATH=scripts python -m chaos --outputs build/<env>/outputs.json [--seed N] [--events 2000]
-        [--concurrency 8] [--no-faults] [--window-seconds 6] [--settle-seconds 180]
+        [--concurrency 8] [--no-faults] [--window-seconds 6] [--settle-seconds 600] [--closing-round]
 
 One run, in four phases, everything reached through ``outputs.json`` (so it runs against the
 local cloud, LocalStack or AWS alike):
@@ -12,8 +12,8 @@ local cloud, LocalStack or AWS alike):
    client abandoned) and the retries every 429 and 503 asks for;
 2. **faults** (``faults``): during the load, windows of a seeded schedule open and close fault
    rules through the local cloud's (LocalStack-compatible) fault API, and one poison message is
-   put on the standard queue; a closing round then posts one more event per subject with every
-   fault cleared, because the ordered lanes repair a gap when the subject's next event arrives;
+   put on the standard queue (``--closing-round``: each subject's last event waits until every
+   fault is cleared; by default the reconciler alone repairs what the faults left at a subject's end);
 3. **settle** (``settle``): faults cleared, the schedules fired (``/_localcloud/tick``) until the
    pipeline is idle or a deadline passes, while a monitor samples the ordered lanes' cursors
    from the start of the run to time each event's settling;

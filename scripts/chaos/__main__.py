@@ -28,17 +28,12 @@ from chaos.faults import (
 )
 from chaos.invariants import Answer, Violation, check, left_to_reconciler
 from chaos.load import SUBJECTS, LoadRunner, build_plan
+from chaos.monitor import LaneMonitor
 from chaos.profile import Profiler, summarise
+from chaos.queues import dead_letter_contents, put_poison, queue_depth
+from chaos.readback import collect
 from chaos.report import SettlePoint, build_report, render, settle_points, write_answers, write_json
-from chaos.settle import (
-    LaneMonitor,
-    SettleResult,
-    collect,
-    dead_letter_contents,
-    put_poison,
-    queue_depth,
-    wait_until_settled,
-)
+from chaos.settle import SettleResult, wait_until_settled
 from ops.target import Target, TargetError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,13 +66,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"typical length of a fault window (default {DEFAULT_WINDOW_SECONDS:g})",
     )
     parser.add_argument(
-        "--settle-seconds", type=float, default=180, help="give up waiting for the pipeline after this long"
+        "--settle-seconds", type=float, default=600, help="give up waiting for the pipeline after this long"
     )
     parser.add_argument(
         "--max-load-seconds",
         type=float,
         default=1200,
-        help="start no event of the main load after this long (the closing round is always sent)",
+        help="start no event of the main load after this long (a closing round is always sent)",
+    )
+    parser.add_argument(
+        "--closing-round",
+        action="store_true",
+        help="send each subject's last event after the faults are cleared, so the lanes repair a gap on arrival "
+        "rather than the reconciler after its cut-off (default: every event during the faults)",
     )
     parser.add_argument("--report-dir", type=Path, default=ROOT / "build" / "reports")
     parser.add_argument("--name", default="chaos", help="file names of the report: <name>.json, <name>.png")
@@ -153,12 +154,13 @@ class ChaosRun:
             self.profiler.start()
         try:
             driver.start()
+            held_back = [event for event in self.plan if event.closing and args.closing_round]
             self.runner.run(
-                [event for event in self.plan if not event.closing], time.monotonic() + args.max_load_seconds
+                [event for event in self.plan if event not in held_back], time.monotonic() + args.max_load_seconds
             )
             applied = driver.finish(timeout=max((w.seconds for w in self.schedule), default=0) + 60)
             self.api.clear()
-            self.runner.run([event for event in self.plan if event.closing])
+            self.runner.run(held_back)
             self.load_seconds = time.time() - self.started
             print(f"chaos: load done in {self.load_seconds:.1f}s ({len(self.runner.answers)} attempts); settling")
             settled = wait_until_settled(self.target, self.monitor, poison_baseline, args.settle_seconds)

@@ -18,9 +18,11 @@ keyless retry after a 503 is safe only because the contract says a 503 wrote not
 checker verifies that too. A transport error is retried only with a key: without one, the
 outcome is unknown and a retry could store the event twice.
 
-The last event of each subject is sent in a **closing round**, after every fault has been
-cleared: the sequencer and analytics repair a gap when the subject's next event arrives, and
-otherwise only the reconciler repairs the end of a subject, after ``reconcile_after_seconds``.
+The last event of each subject is marked **closing**. By default it is sent with the rest, so a
+gap a fault leaves at the end of a subject is repaired by the reconciler alone, after
+``reconcile_after_seconds``: the run proves that no subject stalls without further traffic. With
+``--closing-round`` those events are sent after every fault has been cleared, and the sequencer
+and analytics repair such gaps on their arrival instead (a shorter settle).
 
 Each worker thread has its own ``requests.Session``; every attempt is recorded as an
 ``invariants.Answer``.

@@ -28,7 +28,7 @@ from typing import Any
 from bench_stats import percentile
 
 from chaos.invariants import Answer, SubjectRecord, Violation, is_alert
-from chaos.settle import LaneSamples
+from chaos.monitor import LaneSamples
 
 SETTLE_METHOD = (
     "received_at to the latest of processed_at, notified_at (alerts) and the first monitor sample with the "

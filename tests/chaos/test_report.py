@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chaos.invariants import Answer, StoredEvent, SubjectRecord, Violation
+from chaos.monitor import LaneSamples
 from chaos.profile import summarise
 from chaos.report import (
     SettlePoint,
@@ -20,7 +21,6 @@ from chaos.report import (
     throughput,
     write_answers,
 )
-from chaos.settle import LaneSamples
 
 T0 = epoch("2026-11-30T08:00:00.000000Z")
 
