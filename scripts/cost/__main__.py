@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from cost import capacity, data, measurements, model, report, sizing
+from cost import capacity, data, duration, measurements, model, report, sizing
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_ENVS = ("dev", "prod")
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 env_sizing = sizing.read_sizing(env, REPO, args.work_dir / env, args.plugin_dir, args.terraform)
             cost = model.cost_report(bench, env_sizing, cost_data, env)
             cap = capacity.capacity_report(bench, env_sizing, cost_data, env, cost.usages)
-        except (sizing.SizingError, model.ModelError, data.DataError, OSError) as exc:
+        except (sizing.SizingError, duration.ModelError, data.DataError, OSError) as exc:
             print(f"make cost ({env}): {exc}", file=sys.stderr)
             return 2
         markdown = report.render_markdown(cost, cap, cost_data)

@@ -1,7 +1,7 @@
 """Capacity on paper: accepted events per second each stage sustains, for the whole stack and for one subject.
 
 Every stage's ceiling comes from a documented AWS quota (prices.json ``quotas``, each with its source and
-date) or from the Lambda duration model (``model``) at the environment's settings (``sizing``). Consumers
+date) or from the Lambda duration model (``duration``) at the environment's settings (``sizing``). Consumers
 are taken saturated: a full batch per invocation (queue_batch_size, stream_batch_size), their duration
 extended linearly past the bench's largest measured batch. The stack's ceiling is the lowest stage; one
 subject's ceiling is the lowest of the stages a single subject cannot spread over:
@@ -13,6 +13,8 @@ subject's ceiling is the lowest of the stages a single subject cannot spread ove
   one item never splits, so 1,000 WCU per partition bounds the hottest, and the whole item collection
   (the event items too) shares that partition until DynamoDB splits it for heat;
 * all of a subject's stream records are in one stream shard, read by one publisher invocation at a time;
+  the mapping's filter passes only new events (their INSERT), so a full batch is stream_batch_size new
+  events and the other records never reach the publisher;
 * a FIFO message group (= the subject) is delivered one batch at a time, so the sequencer handles a
   subject at batch size / invocation duration, and SNS and SQS FIFO cap a group at 300 messages a second;
 * the Kinesis partition key is the subject: one shard, 1,000 records or 1 MB a second, one analytics
@@ -20,7 +22,8 @@ subject's ceiling is the lowest of the stages a single subject cannot spread ove
 
 Assumed and stated in each stage's basis: SNS delivers each FIFO message to SQS in its own SendMessage
 (so a non-high-throughput FIFO queue takes 300 a second); a new on-demand table and stream have their
-initial (warm) capacity; the DynamoDB stream has ``dynamodb_stream_shards`` shards; usage-plan throttling
+initial (warm) capacity; the DynamoDB stream has ``dynamodb_stream_shards`` shards; Lambda filters a
+stream's records before it batches them (a matching record goes into the next batch); usage-plan throttling
 applies to the one API key across both stages.
 """
 
@@ -30,9 +33,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cost.data import CostData, EnvAssumptions, QuotaBook
+from cost.duration import FunctionModel, Invocation
 from cost.measurements import HandlersBench
-from cost.model import FunctionModel, Invocation, Usage, pending_index_writes, stream_records_per_event
 from cost.sizing import Sizing
+from cost.usage import Usage, pending_index_writes
 
 STACK, SUBJECT = "stack", "subject"
 
@@ -107,12 +111,9 @@ class _Context:
     def queue_batch(self) -> float:
         return float(self.sizing.queue_batch_size)
 
-    @property
-    def records_per_event(self) -> float:
-        return stream_records_per_event(self.data, self.e.alert_share, self.e.idempotency_key_share)
-
     def publisher(self) -> Invocation:
-        return self.model("publisher").invocation(self.stream_batch / self.records_per_event)
+        """A full batch: the filter lets only new events through, so stream_batch_size of them."""
+        return self.model("publisher").invocation(self.stream_batch)
 
     def kinesis_shards(self) -> float:
         if self.sizing.stream_mode == "PROVISIONED":
@@ -134,13 +135,13 @@ PUBLISHER_LEVER = (
 def _publisher_basis(c: _Context) -> str:
     inv = c.publisher()
     return (
-        f"{c.stream_batch:g} stream records ({c.stream_batch / c.records_per_event:.1f} new events) per invocation "
+        f"{c.stream_batch:g} new events per invocation (the filter drops the other stream records) "
         f"in {inv.duration_ms:.0f} ms, {c.q.value('lambda.stream_batches_per_shard'):g} invocation per shard"
     )
 
 
 def _publisher_per_shard(c: _Context) -> float:
-    per_shard = per_second(c.stream_batch / c.records_per_event, c.publisher())
+    per_shard = per_second(c.stream_batch, c.publisher())
     return per_shard * c.q.value("lambda.stream_batches_per_shard")
 
 
@@ -310,7 +311,7 @@ def _concurrency_stages(c: _Context) -> list[Stage]:
     qbatch, batch = c.queue_batch, c.stream_batch
     seconds_per_event = {
         "api": c.usage["api"].billed_ms / 1000,
-        "publisher": c.records_per_event / batch * c.publisher().duration_ms / 1000,
+        "publisher": c.publisher().duration_ms / 1000 / batch,
         "processor": c.model("processor").invocation(qbatch).duration_ms / 1000 / qbatch,
         "sequencer": c.model("sequencer").invocation(qbatch).duration_ms / 1000 / qbatch,
         "analytics": c.model("analytics").invocation(batch).duration_ms / 1000 / batch,

@@ -41,9 +41,10 @@ def test_the_subjects_items_come_from_the_data_file(
 
 def test_what_binds_first(bench: HandlersBench, dev_sizing: Sizing, cost_data: CostData) -> None:
     report = _capacity(bench, dev_sizing, cost_data, "dev")
-    # 100 stream records = 12.42 new events per invocation: CPU (2.5 + 11.42 x 11.5/9) x 6.91 = 118.1 ms,
-    # 24.84 SNS publishes x 15 + 12.42 Kinesis puts x 12 = 521.7 ms -> 639.9 ms; 19.4 events/s a shard.
-    events = 100 / 8.05
+    # The mapping's filter passes only new events, so a full batch is 100 of them (not 100 stream records,
+    # 12.42 events, as before the filter): CPU (2.5 + 99 x 11.5/9) x 6.91 = 891.4 ms, 200 SNS publishes x 15
+    # + 100 Kinesis puts x 12 = 4,200 ms -> 5,091.4 ms; 19.6 events/s a shard (19.4 before).
+    events = 100
     duration = (2.5 + (events - 1) * 11.5 / 9) * SCALE_256 + 2 * events * 15 + events * 12
     per_shard = events / (duration / 1000)
     stack = report.binding(capacity.STACK)

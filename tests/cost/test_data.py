@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cost import capacity, data, model
+from cost import capacity, data, lines, model
 from cost.measurements import HandlersBench
 from cost.sizing import Sizing
 
@@ -18,9 +18,9 @@ CHECKED = "2026-11-30"
 
 
 def test_every_price_the_model_names_is_in_the_file(cost_data: data.CostData) -> None:
-    missing = [key for key in model.PRICE_KEYS if key not in cost_data.prices]
+    missing = [key for key in lines.PRICE_KEYS if key not in cost_data.prices]
     assert missing == []
-    for key in model.PRICE_KEYS:
+    for key in lines.PRICE_KEYS:
         price = cost_data.prices[key]
         assert price.source.strip()
         assert price.unit.strip()
@@ -42,7 +42,7 @@ def test_the_model_reads_exactly_the_prices_it_names(
     for sizing in variants:
         report = model.cost_report(bench, sizing, cost_data, "dev")
         capacity.capacity_report(bench, sizing, cost_data, "dev", report.usages)
-    assert cost_data.prices.used == set(model.PRICE_KEYS)
+    assert cost_data.prices.used == set(lines.PRICE_KEYS)
 
 
 def test_every_quota_is_sourced_and_dated(cost_data: data.CostData) -> None:
