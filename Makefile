@@ -43,7 +43,8 @@ export AWS_REGION := us-east-1
 export AWS_DEFAULT_REGION := us-east-1
 endif
 
-LOCALCLOUD := PYTHONPATH=scripts $(PY) -m localcloud
+# The local cloud's command (localcloud/, installed editable into the virtualenv).
+LOCALCLOUD := $(abspath $(VENV))/bin/localcloud
 
 define timed
 	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
@@ -63,7 +64,8 @@ VENV_STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
 require-python:
 	@PYTHON="$(PYTHON)" scripts/find_python.sh $(PYTHON_VERSION) >/dev/null
 
-$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt | require-python
+# pip runs from the repository's root: requirements/dev.txt installs -e ./localcloud relative to it.
+$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt localcloud/pyproject.toml | require-python
 	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
 	@touch $@
 
@@ -158,7 +160,7 @@ replay-failures: venv  ## Re-drive from the table what the stream mappings gave 
 
 # -- tests ------------------------------------------------------------------------------------------
 
-PYTHON_SOURCES := chalice_app scripts tests integration_tests
+PYTHON_SOURCES := chalice_app scripts tests integration_tests localcloud/src localcloud/tests
 
 .PHONY: lint
 lint: venv  ## ruff, mypy and the contract checks
@@ -172,7 +174,7 @@ PROPERTY_TESTS := tests/unit/test_delivery_properties.py
 
 .PHONY: unit-test
 unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy; the property tests are apart)
-	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops tests/localcloud tests/chaos -q \
+	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops localcloud/tests tests/chaos -q \
 	  --ignore=$(PROPERTY_TESTS)
 
 .PHONY: property-test

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,6 @@ Row = tuple[str, str, str, "bool | None"]
 
 
 def executor_rows() -> tuple[dict[str, Any], list[Row]]:
-    sys.path.insert(0, str(ROOT / "scripts"))
     from localcloud.bench import executor_overhead  # noqa: PLC0415 (pulls in moto; only this section needs it)
 
     figures = executor_overhead(200)

@@ -19,10 +19,10 @@ def _aws_test_credentials() -> Iterator[None]:
     """Session-wide, so it is in force before any module- or session-scoped fixture runs.
 
     `make` exports AWS_ENDPOINT_URL for ENV=local; inherited here, it would send
-    moto-mocked clients to whatever listens on that port instead of moto. Importing
-    the local cloud sets MOTO_IAM_LOAD_MANAGED_POLICIES, which makes every fresh moto
-    account load about a thousand IAM policies (1.5 s per test); tests that need
-    them (the Terraform apply) set it themselves.
+    moto-mocked clients to whatever listens on that port instead of moto. An inherited
+    MOTO_IAM_LOAD_MANAGED_POLICIES would make every fresh moto account load about a
+    thousand IAM policies (1.5 s per test); tests that need them (the Terraform apply)
+    set it themselves.
     """
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_IAM_LOAD_MANAGED_POLICIES"):

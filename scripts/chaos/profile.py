@@ -126,10 +126,11 @@ def summarise(lines: Iterable[str], top: int = 15) -> dict[str, Any]:
 
 
 def _process_name(frame: str) -> str:
-    """``process 123:"python -I worker.py ..."`` -> the command line without the pid (workers add up)."""
+    """``process 123:"python -I -m localcloud.awslambda.worker"`` -> the command line without the pid
+    (workers add up)."""
     _, _, command = frame.partition(":")
     command = command.strip().strip('"')
-    if "worker.py" in command:
+    if "localcloud.awslambda.worker" in command:
         return "lambda worker"
     if "localcloud" in command:
         return "local cloud server"

@@ -143,7 +143,7 @@ def test_profile_summary_by_own_and_inclusive_time_and_process() -> None:
     folded = [
         'process 10:"python -m localcloud run";serve (werkzeug/serving.py:300);query (moto/dynamodb/table.py:900) 30',
         'process 10:"python -m localcloud run";serve (werkzeug/serving.py:300);dispatch (moto/core/responses.py:10) 10',
-        'process 11:"python -I /x/worker.py";handler (app.py:5);loads (json/decoder.py:20) 10',
+        'process 11:"python -I -m localcloud.awslambda.worker";handler (app.py:5);loads (json/decoder.py:20) 10',
         "not a stack line",
     ]
     summary = summarise(folded, top=2)

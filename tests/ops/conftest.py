@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from localcloud.testing import Cloud, running_cloud
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+# The ops package is in scripts/ (the Makefile runs it with PYTHONPATH=scripts).
 if str(SCRIPTS) not in sys.path:
     sys.path.insert(0, str(SCRIPTS))
 
-from localcloud.testing import Cloud, running_cloud  # noqa: E402
 from ops.target import Target  # noqa: E402
 
-FUNCTIONS = Path(__file__).resolve().parents[1] / "localcloud" / "functions"
+# The local cloud's own test handlers.
+FUNCTIONS = Path(__file__).resolve().parents[2] / "localcloud" / "tests" / "functions"
 
 
 @pytest.fixture

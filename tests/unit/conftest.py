@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 from chalice.test import Client
 
-from tests.conftest import ROOT
 from tests.unit.cloud import FakeCloud, create_cloud
 
 
@@ -16,19 +14,16 @@ from tests.unit.cloud import FakeCloud, create_cloud
 def _faithful_fast_moto() -> None:
     """The local cloud's moto patches that matter under mock_aws too.
 
-    motofidelity makes TransactWriteItems honour ClientRequestToken as DynamoDB does (the SDK's
-    retry of a commit whose reply was lost must not run it twice). motospeed snapshots only the
+    ``fidelity`` makes TransactWriteItems honour ClientRequestToken as DynamoDB does (the SDK's
+    retry of a commit whose reply was lost must not run it twice). ``speed`` snapshots only the
     items a transaction names, where moto copies the whole table (same results,
-    tests/localcloud/test_moto_speed.py): the property tests accept thousands of events, which
+    localcloud/tests/test_moto_speed.py): the property tests accept thousands of events, which
     would otherwise slow down with every one.
     """
-    scripts = str(ROOT / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)
-    from localcloud import motofidelity, motospeed
+    from localcloud.moto_patches import fidelity, speed
 
-    motofidelity.apply()
-    motospeed.apply()
+    fidelity.apply()
+    speed.apply()
 
 
 @pytest.fixture

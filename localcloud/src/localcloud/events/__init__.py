@@ -1,0 +1,1 @@
+"""EventBridge and EventBridge Scheduler: schedules fire, rules reach their targets."""

@@ -1,0 +1,120 @@
+"""moto's internals as the rest of the local cloud uses them, named in this one place.
+
+The other rooms read and write moto's in-memory state (its backends and the
+models they hold) and reuse a few of its helpers; they import them from here,
+never from ``moto.<service>.*`` or ``moto.core.*`` (a test checks it). A moto
+upgrade that moves one of them changes this file and the patches beside it.
+
+Besides the names, the lookups several rooms share: a function (or version) by
+ARN, a layer version's code, and resetting moto's state between test clouds.
+"""
+
+from __future__ import annotations
+
+from moto.apigateway.models import (
+    APIGatewayBackend,
+    GatewayResponse,
+    Resource,
+    RestAPI,
+    Stage,
+    apigateway_backends,
+)
+from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.core.base_backend import BackendDict
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, Request
+from moto.core.routing import get_service_router
+from moto.dynamodb.models import dynamodb_backends
+from moto.ec2.models import ec2_backends
+from moto.events.models import EventPattern, Rule, events_backends
+from moto.events.utils import EventTemplateParser
+from moto.iam.models import iam_backends
+from moto.kinesis.models import kinesis_backends
+from moto.logs.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
+from moto.logs.models import logs_backends
+from moto.scheduler.models import scheduler_backends
+from moto.sns.models import sns_backends
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
+from moto.sqs.models import Queue, SQSBackend, sqs_backends
+
+__all__ = [
+    "DEFAULT_ACCOUNT_ID",
+    "PRESERVED_HEADER_NAMES_ENVIRON_KEY",
+    "APIGatewayBackend",
+    "EventPattern",
+    "EventTemplateParser",
+    "GatewayResponse",
+    "LambdaFunction",
+    "Queue",
+    "ReceiptHandleIsInvalid",
+    "Request",
+    "Resource",
+    "ResourceAlreadyExistsException",
+    "ResourceNotFoundException",
+    "RestAPI",
+    "Rule",
+    "SQSBackend",
+    "Stage",
+    "apigateway_backends",
+    "dynamodb_backends",
+    "events_backends",
+    "find_function",
+    "get_service_router",
+    "kinesis_backends",
+    "lambda_backends",
+    "logs_backends",
+    "parse_function_arn",
+    "prewarm_backends",
+    "reset_backends",
+    "resolve_layer",
+    "scheduler_backends",
+    "sns_backends",
+    "sqs_backends",
+]
+
+
+def parse_function_arn(arn: str) -> tuple[str, str, str, str | None]:
+    """(account, region, name, qualifier) of a function ARN.
+
+    Also accepts an API Gateway integration URI, which wraps the function ARN:
+    arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations
+    """
+    if ":apigateway:" in arn and "/functions/" in arn:
+        arn = arn.split("/functions/", 1)[1].removesuffix("/invocations")
+    parts = arn.split(":")
+    if len(parts) not in (7, 8) or parts[2] != "lambda" or parts[5] != "function":
+        raise ValueError(f"not a Lambda function ARN: {arn}")
+    qualifier = parts[7] if len(parts) == 8 else None
+    return parts[4], parts[3], parts[6], qualifier
+
+
+def find_function(arn: str) -> LambdaFunction:
+    """The function (or version) an ARN names; raises if there is none."""
+    account, region, name, qualifier = parse_function_arn(arn)
+    return lambda_backends[account][region].get_function(name, qualifier)
+
+
+def resolve_layer(layer_version_arn: str) -> tuple[str, bytes] | None:
+    """(sha256 hex digest, zip bytes) of a layer version ARN, None if unknown."""
+    parts = layer_version_arn.split(":")
+    if len(parts) < 8 or parts[5] != "layer":
+        return None
+    backend = lambda_backends[parts[4]][parts[3]]
+    version = backend.layers_versions_by_arn(layer_version_arn)
+    if version is None or not version.code_bytes:
+        return None
+    return version.code_digest, version.code_bytes
+
+
+def prewarm_backends(region: str) -> None:
+    """Build the default account's IAM backend (its ~1,600 managed policies, about a second)
+    and its EC2 backend in ``region`` now, rather than in a first request."""
+    iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    ec2_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+def reset_backends(keep: frozenset[str] = frozenset()) -> None:
+    """Forget every resource of every service moto has built, except the services in ``keep``."""
+    for backends in list(BackendDict._instances):  # type: ignore[misc]
+        if backends.service_name not in keep:
+            backends.clear()

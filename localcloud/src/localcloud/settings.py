@@ -1,0 +1,114 @@
+"""Runtime settings of the local cloud: the only module that reads its environment variables.
+
+Reading them changes nothing: no module of the local cloud sets an environment
+variable when it is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+HOST = "127.0.0.1"
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+
+
+def _optional_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    return None if raw is None or raw == "" else _int(name, 0)
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
+def default_port() -> int:
+    return _int("LOCALCLOUD_PORT", DEFAULT_PORT)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the local cloud; each field names its environment variable."""
+
+    port: int = DEFAULT_PORT
+    state_dir: Path = Path("build/local")
+    # LOCALCLOUD_POLL_INTERVAL: how long an idle SQS or stream poller sleeps.
+    poll_interval: float = 0.2
+    # LOCALCLOUD_SQS_RETRY_VISIBILITY: None keeps AWS behaviour (a failed message
+    # stays invisible for the queue's visibility timeout); a number of seconds
+    # makes failed messages visible again after that long instead.
+    sqs_retry_visibility: int | None = None
+    # LOCALCLOUD_STREAM_RETRY_DELAY: pause before retrying a failed stream batch.
+    stream_retry_delay: float = 0.5
+    # LOCALCLOUD_ASYNC_RETRY_DELAY: pause before retrying a failed asynchronous
+    # invocation (AWS waits about 1 and then 2 minutes).
+    async_retry_delay: float = 1.0
+    # LOCALCLOUD_MAX_WORKERS: warm worker processes per function at most.
+    max_workers_per_function: int = 4
+    # LOCALCLOUD_WORKER_IDLE_SECONDS: an idle worker is stopped after this long.
+    worker_idle_seconds: float = 900.0
+    # LOCALCLOUD_SCHEDULE_RESOLUTION: how often the scheduler checks for due rules.
+    schedule_resolution: float = 1.0
+    # LOCALCLOUD_IAM_MANAGED_POLICIES: moto builds IAM with AWS's ~1,600 managed
+    # policies (Terraform attaches AWSLambdaBasicExecutionRole and the like by ARN).
+    iam_managed_policies: bool = True
+    # LOCALCLOUD_VERBOSE: log every HTTP request.
+    verbose: bool = False
+    # Build moto's IAM/EC2 backends and service apps in the background at start
+    # (about 2 s of work a first `terraform apply` would otherwise wait for).
+    prewarm: bool = True
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.state_dir / "lambda-code"
+
+    @classmethod
+    def from_env(cls, port: int | None = None, state_dir: Path | None = None) -> Settings:
+        base = cls(
+            port=port if port is not None else default_port(),
+            state_dir=state_dir if state_dir is not None else Path("build/local"),
+            poll_interval=_float("LOCALCLOUD_POLL_INTERVAL", cls.poll_interval),
+            sqs_retry_visibility=_optional_int("LOCALCLOUD_SQS_RETRY_VISIBILITY"),
+            stream_retry_delay=_float("LOCALCLOUD_STREAM_RETRY_DELAY", cls.stream_retry_delay),
+            async_retry_delay=_float("LOCALCLOUD_ASYNC_RETRY_DELAY", cls.async_retry_delay),
+            max_workers_per_function=_int("LOCALCLOUD_MAX_WORKERS", cls.max_workers_per_function),
+            worker_idle_seconds=_float("LOCALCLOUD_WORKER_IDLE_SECONDS", cls.worker_idle_seconds),
+            schedule_resolution=_float("LOCALCLOUD_SCHEDULE_RESOLUTION", cls.schedule_resolution),
+            iam_managed_policies=_flag("LOCALCLOUD_IAM_MANAGED_POLICIES", cls.iam_managed_policies),
+            verbose=_flag("LOCALCLOUD_VERBOSE", cls.verbose),
+        )
+        if base.max_workers_per_function < 1:
+            raise ValueError("LOCALCLOUD_MAX_WORKERS must be at least 1")
+        return base
+
+    def with_port(self, port: int) -> Settings:
+        return replace(self, port=port)

@@ -1,0 +1,161 @@
+"""Helpers for tests that drive a local cloud: a handle with boto3 clients and
+function deployment, deployment packages from source files, and polling.
+
+Used by the package's own tests; usable by any test that starts a LocalCloud
+(``running_cloud``) in its process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import boto3
+from botocore.config import Config
+
+from localcloud.moto_patches.internals import reset_backends
+from localcloud.server import LocalCloud
+from localcloud.settings import DEFAULT_REGION, Settings
+
+ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
+
+def aws_client(service: str, endpoint_url: str, config: Config | None = None) -> Any:
+    """A boto3 client for the local cloud at ``endpoint_url``, dummy credentials."""
+    return boto3.client(
+        cast(Any, service),
+        endpoint_url=endpoint_url,
+        region_name=DEFAULT_REGION,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106  (the emulator's dummy credentials)
+        config=config,
+    )
+
+
+def function_zip(directory: Path, *modules: str, extra: dict[str, str] | None = None) -> bytes:
+    """A deployment package holding <directory>/<module>.py for each module,
+    plus ``extra`` files given as {path in the zip: source text}."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for module in modules:
+            archive.write(directory / f"{module}.py", f"{module}.py")
+        for path, text in (extra or {}).items():
+            archive.writestr(path, text)
+    return buffer.getvalue()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll until ``condition()`` is truthy; return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines a recording test function appended to ``path``."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@dataclass
+class Cloud:
+    """A running local cloud (``server``) and helpers to build resources in it."""
+
+    server: LocalCloud
+    tmp: Path
+    functions_dir: Path
+    _role: str = ""
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.server.endpoint_url
+
+    def client(self, service: str, config: Config | None = None) -> Any:
+        return aws_client(service, self.endpoint_url, config)
+
+    def role(self) -> str:
+        if not self._role:
+            name = f"role-{uuid.uuid4().hex[:8]}"
+            created = self.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=ROLE_POLICY)
+            self._role = str(created["Role"]["Arn"])
+        return self._role
+
+    def zip(self, *modules: str, extra: dict[str, str] | None = None) -> bytes:
+        return function_zip(self.functions_dir, *modules, extra=extra)
+
+    def function(
+        self,
+        module: str,
+        *,
+        name: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: int = 5,
+        handler: str | None = None,
+    ) -> tuple[str, str]:
+        """Create a function from <functions_dir>/<module>.py; returns (name, ARN)."""
+        name = name or f"{module}-{uuid.uuid4().hex[:6]}"
+        response = self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.13",
+            Role=self.role(),
+            Handler=handler or f"{module}.handler",
+            Code={"ZipFile": self.zip(module)},
+            Timeout=timeout,
+            Environment={"Variables": env or {}},
+        )
+        return name, str(response["FunctionArn"])
+
+    def record_file(self) -> Path:
+        return self.tmp / f"records-{uuid.uuid4().hex[:6]}.jsonl"
+
+
+# Rebuilding IAM costs time, so clouds started one after another in a process share it
+# (every role has a unique name) and reset every other service.
+_SHARED_SERVICES = frozenset({"iam", "sts"})
+
+
+@contextlib.contextmanager
+def running_cloud(tmp: Path, functions_dir: Path) -> Iterator[Cloud]:
+    """A local cloud in this process on a free port, with fresh moto state and fast pollers.
+
+    IAM is built without AWS's managed policies (a second per build); nothing a test
+    creates needs them.
+    """
+    reset_backends(keep=_SHARED_SERVICES)
+    settings = Settings(
+        port=0,
+        state_dir=tmp / "state",
+        poll_interval=0.05,
+        stream_retry_delay=0.05,
+        async_retry_delay=0.1,
+        schedule_resolution=0.2,
+        iam_managed_policies=False,
+        prewarm=False,
+    )
+    local = LocalCloud(settings)
+    local.start()
+    try:
+        yield Cloud(local, tmp, functions_dir)
+    finally:
+        local.stop()

@@ -1,0 +1,40 @@
+"""Fixtures for the local cloud's tests.
+
+``cloud`` is always a running local cloud (``localcloud.testing.Cloud``): its own, started
+in this process on a free port (never 4566) with fresh moto state, boto3 clients pointed
+at it. Test functions are the small handlers in ``functions/``, zipped per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localcloud.testing import Cloud, running_cloud
+
+FUNCTIONS = Path(__file__).with_name("functions")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_account() -> Iterator[None]:
+    """Dummy credentials and region; nothing inherited can reach a real account or another endpoint.
+
+    Session-wide, so it is in force before any module-scoped fixture runs. ``make`` exports
+    AWS_ENDPOINT_URL for ENV=local; a profile that does not exist here would fail every client.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "test")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_REGION", "us-east-1")
+        yield
+
+
+@pytest.fixture
+def cloud(tmp_path: Path) -> Iterator[Cloud]:
+    with running_cloud(tmp_path, FUNCTIONS) as started:
+        yield started

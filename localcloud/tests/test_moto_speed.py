@@ -1,0 +1,204 @@
+"""moto's hot paths made cheap keep moto's (and DynamoDB's) results: transactions without
+whole-table copies, queries that list only their partition, AttributeValues written as they are."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.core.serialize import BaseJSONSerializer, get_serializer_class
+from moto.core.utils import get_service_model
+from moto.dynamodb.models import dynamodb_backends
+
+from localcloud.moto_patches import speed
+from localcloud.testing import Cloud
+
+
+def _table(cloud: Cloud) -> Any:
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="tx",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return dynamodb
+
+
+def _stream_records(dynamodb: Any) -> list[Any]:
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables["tx"].stream_shard
+    assert shard is not None
+    return list(shard.items)
+
+
+def _stream_events(dynamodb: Any) -> list[tuple[str, str]]:
+    return [(r.record["eventName"], r.record["dynamodb"]["Keys"]["id"]["S"]) for r in _stream_records(dynamodb)]
+
+
+def test_a_cancelled_transaction_leaves_items_and_stream_untouched(cloud: Cloud) -> None:
+    dynamodb = _table(cloud)
+    dynamodb.put_item(TableName="tx", Item={"id": {"S": "existing"}, "v": {"N": "1"}})
+    items = [
+        {"Put": {"TableName": "tx", "Item": {"id": {"S": "new"}}}},
+        {"Put": {"TableName": "tx", "Item": {"id": {"S": "existing"}, "v": {"N": "2"}}}},
+        {
+            "Put": {
+                "TableName": "tx",
+                "Item": {"id": {"S": "guarded"}},
+                "ConditionExpression": "attribute_exists(id)",
+            }
+        },
+    ]
+
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        dynamodb.transact_write_items(TransactItems=items)
+
+    assert "Item" not in dynamodb.get_item(TableName="tx", Key={"id": {"S": "new"}})
+    existing = dynamodb.get_item(TableName="tx", Key={"id": {"S": "existing"}})["Item"]
+    assert existing["v"] == {"N": "1"}
+    assert _stream_events(dynamodb) == [("INSERT", "existing")]
+
+
+def test_a_committed_transaction_writes_its_stream_records_in_order(cloud: Cloud) -> None:
+    dynamodb = _table(cloud)
+    dynamodb.put_item(TableName="tx", Item={"id": {"S": "a"}})
+
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "tx", "Item": {"id": {"S": "b"}}}},
+            {"Delete": {"TableName": "tx", "Key": {"id": {"S": "a"}}}},
+        ]
+    )
+
+    assert _stream_events(dynamodb) == [("INSERT", "a"), ("INSERT", "b"), ("REMOVE", "a")]
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["tx"]
+    numbers = [int(r.record["dynamodb"]["SequenceNumber"]) for r in _stream_records(dynamodb)]
+    assert numbers == sorted(set(numbers))
+    # Outside a transaction a table still deep-copies (backups rely on it).
+    duplicate = copy.deepcopy(table)
+    assert duplicate is not table
+    assert duplicate.items is not table.items
+
+
+def _log_table(cloud: Cloud) -> Any:
+    """A table with a range key and a sparse index, like the service's."""
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="log",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "bucket", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "pending",
+                "KeySchema": [
+                    {"AttributeName": "bucket", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return dynamodb
+
+
+def test_queries_see_only_their_partition_in_key_order_and_page_through_it(cloud: Cloud) -> None:
+    dynamodb = _log_table(cloud)
+    # Written out of key order, across partitions, some in the index.
+    for number in (5, 1, 4, 2, 3):
+        for pk in ("b", "a", "c"):
+            item = {"pk": {"S": pk}, "sk": {"S": f"E#{number}"}}
+            if number % 2:
+                item |= {"bucket": {"S": pk}, "at": {"S": f"t{6 - number}"}}
+            dynamodb.put_item(TableName="log", Item=item)
+
+    def keys(**query: Any) -> list[str]:
+        pages = dynamodb.get_paginator("query").paginate(TableName="log", PaginationConfig={"PageSize": 2}, **query)
+        return [f"{i['pk']['S']}/{i['sk']['S']}" for page in pages for i in page["Items"]]
+
+    partition = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "a"}}}
+    assert keys(**partition) == [f"a/E#{n}" for n in range(1, 6)]
+    assert keys(**partition, ScanIndexForward=False) == [f"a/E#{n}" for n in range(5, 0, -1)]
+    ranged = {
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "ExpressionAttributeValues": {":p": {"S": "c"}, ":s": {"S": "E#2"}},
+    }
+    assert keys(**ranged) == ["c/E#3", "c/E#4", "c/E#5"]
+    index = {
+        "IndexName": "pending",
+        "KeyConditionExpression": "bucket = :b",
+        "ExpressionAttributeValues": {":b": {"S": "b"}},
+    }
+    # The index orders by its own range key ("at" = t1 for E#5 ... t5 for E#1).
+    assert keys(**index) == ["b/E#5", "b/E#3", "b/E#1"]
+    # Outside a query the table's listing is still every item in key order.
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables["log"]
+    listed = [(str(item.hash_key.value), str(getattr(item.range_key, "value", ""))) for item in table.all_items()]
+    assert listed == sorted(listed)
+    assert len(listed) == 15
+
+
+EVERY_TYPE = {
+    "pk": {"S": "a"},
+    "sk": {"S": "all"},
+    "empty": {"S": ""},
+    "n": {"N": "-12.5"},
+    "yes": {"BOOL": True},
+    "null": {"NULL": True},
+    "strings": {"SS": ["x", "y"]},
+    "numbers": {"NS": ["1", "2"]},
+    "map": {"M": {"inner": {"L": [{"S": "deep"}, {"N": "1"}, {"M": {}}]}, "none": {"NULL": True}}},
+    "list": {"L": []},
+    "blob": {"B": b"\x00\xffbytes"},
+    "blobs": {"BS": [b"\x01", b"\x02"]},
+    "nested_blob": {"M": {"b": {"B": b"\x07"}}},
+}
+
+
+def test_every_attribute_type_round_trips_through_put_get_query_and_batch_get(cloud: Cloud) -> None:
+    dynamodb = _log_table(cloud)
+    dynamodb.put_item(TableName="log", Item=EVERY_TYPE)
+
+    key = {"pk": {"S": "a"}, "sk": {"S": "all"}}
+    got = dynamodb.get_item(TableName="log", Key=key, ConsistentRead=True)["Item"]
+    queried = dynamodb.query(
+        TableName="log", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}}
+    )["Items"]
+    batch = dynamodb.batch_get_item(RequestItems={"log": {"Keys": [key]}})["Responses"]["log"]
+
+    def normal(item: dict[str, Any]) -> dict[str, Any]:
+        # Sets are unordered on the wire.
+        return {
+            name: {k: sorted(v) if k in ("SS", "NS", "BS") else v for k, v in value.items()}
+            for name, value in item.items()
+        }
+
+    assert normal(got) == normal(queried[0]) == normal(batch[0]) == normal(EVERY_TYPE)
+
+
+def test_plain_attribute_values_serialize_as_moto_would() -> None:
+    speed.apply()
+    method = BaseJSONSerializer._serialize_type_structure
+    original = method.__wrapped__  # type: ignore[attr-defined]
+    operation = get_service_model("dynamodb").operation_model("Query")
+    plain = {name: value for name, value in EVERY_TYPE.items() if name not in ("blob", "blobs", "nested_blob")}
+    result = {"Items": [plain, {"pk": {"S": "b"}, "sk": {"S": "x"}}], "Count": 2, "ScannedCount": 2}
+
+    def body(structure_method: Any) -> Any:
+        BaseJSONSerializer._serialize_type_structure = structure_method  # type: ignore[method-assign]
+        try:
+            serializer = get_serializer_class("dynamodb", "json")(operation_model=operation)
+            return json.loads(serializer.serialize(result)["body"])
+        finally:
+            BaseJSONSerializer._serialize_type_structure = method  # type: ignore[method-assign]
+
+    assert body(method) == body(original) == result
