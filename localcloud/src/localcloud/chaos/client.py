@@ -1,4 +1,4 @@
-"""``python -m localcloud chaos {add,list,clear}``: the fault-injection API from a shell.
+"""``localcloud chaos {add,list,clear}``: the fault-injection API from a shell.
 
 It talks to the running local cloud over HTTP (/_localcloud/chaos/*) with the
 standard library only, like the other commands that do not start a server:
