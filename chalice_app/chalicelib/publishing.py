@@ -1,27 +1,35 @@
 """Fan-out of accepted events from the table's stream: the fast path of every lane, never a gate.
 
 Each new event goes to three destinations: the standard topic (processor, notifier), the FIFO
-topic (sequencer) and the Kinesis stream (analytics). A destination that still fails after
-the SDK's retries is skipped for that event and logged with the lane it feeds; it is not
-retried by failing the batch, because that would hold back every later record of the shard
-(every subject hashed to it) and send the event again to the destinations that already took
-it. The lane repairs itself from the table instead (see ``lanes``): the sequencer and
-analytics catch the gap up when the subject's next event arrives, and the reconciler finishes
-whatever is older than its cut-off. A stream record that is not a well-formed event is logged
-and skipped: the same bytes would fail every retry.
+topic (sequencer) and the Kinesis stream (analytics). They are sent in batches, up to ten events
+per call (SNS ``PublishBatch``; Kinesis ``PutRecords`` with the same ten), so a shard's batch
+costs three calls per ten events rather than three per event: one stream shard feeds the
+publisher one invocation at a time, and its calls are what bounds the shard's rate. Batch APIs
+answer per entry; an entry that failed for a transient reason (a throttled Kinesis record is the
+common one: the SDK retries whole calls only) is sent again with backoff, a few times.
+
+A destination that still fails after that is skipped for that event and logged with the lane it
+feeds; it is not retried by failing the batch, because that would hold back every later record
+of the shard (every subject hashed to it) and send the event again to the destinations that
+already took it. The lane repairs itself from the table instead (see ``lanes``): the sequencer
+and analytics catch the gap up when the subject's next event arrives, and the reconciler
+finishes whatever is older than its cut-off. A stream record that is not a well-formed event is
+logged and skipped: the same bytes would fail every retry.
 
 The batch never outlives its invocation. Before each call the publisher checks that the call's
 worst case (the SDK's attempts, timeouts and backoff) still fits the time left; if not, it
-reports that record as failed, the mapping checkpoints before it and the rest goes to a new
-invocation. Destinations the record already reached get it again then, which every lane
-absorbs (the FIFO topic by its deduplication id, the consumers by their conditional writes).
+reports the first record of the group of ten it was sending as failed, the mapping checkpoints
+before it and the rest goes to a new invocation. Destinations the group already reached get it
+again then, which every lane absorbs (the FIFO topic by its deduplication id, the consumers by
+their conditional writes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -30,8 +38,12 @@ from chalicelib.aws import WORST_CALL_SECONDS
 from chalicelib.batch import PartialResponse, dynamodb_sequence_number
 from chalicelib.events import StoredEvent, canonical_json
 from chalicelib.items import deserialize, event_from_item
-from chalicelib.retry import Deadline
+from chalicelib.retry import Backoff, Deadline
 
+# SNS PublishBatch takes up to ten entries; Kinesis PutRecords gets the same ten.
+BATCH_EVENTS = 10
+# Resends of the entries a batch call rejected (the SDK retries whole calls only).
+ENTRY_BACKOFF = Backoff(attempts=3, base=0.05, cap=0.5)
 # SNS FIFO message group ids allow 1-128 of these characters only.
 _GROUP_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
 
@@ -56,6 +68,7 @@ class Publisher:
         fifo_topic_arn: str,
         stream_name: str,
         logger: Logger,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._sns = sns
         self._kinesis = kinesis
@@ -63,75 +76,116 @@ class Publisher:
         self._fifo_topic_arn = fifo_topic_arn
         self._stream_name = stream_name
         self._logger = logger
+        self._sleep = sleep
 
-    def destinations(self, event: StoredEvent) -> dict[str, Callable[[], Any]]:
-        """Each lane's entry point for this event, by the lane it feeds."""
-        body = canonical_json(event.to_message())
-        # `type` drives the notifier's filter policy (prefix "alert.").
-        attributes = {"type": {"DataType": "String", "StringValue": event.type}}
+    def destinations(self) -> dict[str, Callable[[Sequence[StoredEvent]], set[str]]]:
+        """Each lane's entry point, by the lane it feeds: sends up to ten events, returns the ids it could not."""
         return {
-            "processor and notifier (standard topic)": lambda: self._sns.publish(
-                TopicArn=self._standard_topic_arn, Message=body, MessageAttributes=attributes
+            "processor and notifier (standard topic)": lambda events: self._publish_batch(
+                self._standard_topic_arn, events, fifo=False
             ),
-            "sequencer (FIFO topic)": lambda: self._sns.publish(
-                TopicArn=self._fifo_topic_arn,
-                Message=body,
-                MessageAttributes=attributes,
-                MessageGroupId=message_group_id(event.subject),
-                MessageDeduplicationId=event.id,
-            ),
-            "analytics (Kinesis)": lambda: self._kinesis.put_record(
-                StreamName=self._stream_name, Data=body.encode("utf-8"), PartitionKey=event.subject
-            ),
+            "sequencer (FIFO topic)": lambda events: self._publish_batch(self._fifo_topic_arn, events, fifo=True),
+            "analytics (Kinesis)": self._put_records,
         }
 
-    def publish(self, event: StoredEvent, deadline: Deadline = Deadline(None)) -> list[str]:  # noqa: B008
-        """Send the event to every destination; returns the lanes it could not reach (they repair themselves)."""
-        missed = []
-        for lane, send in self.destinations(event).items():
-            if not deadline.allows(WORST_CALL_SECONDS):
-                raise OutOfTimeError(lane)
-            try:
-                send()
-            except Exception as error:  # any failure: the lane is repaired from the table
-                missed.append(lane)
+    def _publish_batch(self, topic_arn: str, events: Sequence[StoredEvent], fifo: bool) -> set[str]:
+        entries = []
+        for index, event in enumerate(events):
+            # `type` drives the notifier's filter policy (prefix "alert.").
+            entry: dict[str, Any] = {
+                "Id": str(index),
+                "Message": canonical_json(event.to_message()),
+                "MessageAttributes": {"type": {"DataType": "String", "StringValue": event.type}},
+            }
+            if fifo:
+                # Entries of one group keep their order within the batch; the id deduplicates a resend.
+                entry |= {"MessageGroupId": message_group_id(event.subject), "MessageDeduplicationId": event.id}
+            entries.append(entry)
+        response = self._sns.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
+        published = {entry["Id"] for entry in response.get("Successful", [])}
+        # An entry in neither list did not get through either.
+        return {event.id for index, event in enumerate(events) if str(index) not in published}
+
+    def _put_records(self, events: Sequence[StoredEvent]) -> set[str]:
+        response = self._kinesis.put_records(
+            StreamName=self._stream_name,
+            Records=[
+                {"Data": canonical_json(event.to_message()).encode("utf-8"), "PartitionKey": event.subject}
+                for event in events
+            ],
+        )
+        results = response.get("Records", [])
+        if len(results) != len(events):
+            return {event.id for event in events}
+        # Results are in the order of the records sent.
+        return {event.id for event, result in zip(events, results, strict=True) if "ErrorCode" in result}
+
+    def publish(self, events: Sequence[StoredEvent], deadline: Deadline = Deadline(None)) -> dict[str, list[str]]:  # noqa: B008
+        """Send up to ten events to every destination; returns, per lane, the ids it could not reach."""
+        missed: dict[str, list[str]] = {}
+        for lane, send in self.destinations().items():
+            failed = self._send(lane, send, list(events), deadline)
+            if failed:
+                missed[lane] = [event.id for event in failed]
+            for event in failed:
                 self._logger.error(
                     "publish failed; the lane will catch up from the table",
-                    extra={
-                        "event_id": event.id,
-                        "subject": event.subject,
-                        "position": event.position,
-                        "lane": lane,
-                        "error": repr(error),
-                    },
+                    extra={"event_id": event.id, "subject": event.subject, "position": event.position, "lane": lane},
                 )
         return missed
 
-    def publish_stream_record(self, record: dict[str, Any], deadline: Deadline = Deadline(None)) -> None:  # noqa: B008
-        """Publish a new event from a DynamoDB stream record; other items and modifications are not events."""
+    def _send(
+        self,
+        lane: str,
+        send: Callable[[Sequence[StoredEvent]], set[str]],
+        events: list[StoredEvent],
+        deadline: Deadline,
+    ) -> list[StoredEvent]:
+        """What is left of ``events`` after the call and a few resends of the entries it rejected."""
+        for attempt in range(ENTRY_BACKOFF.attempts):
+            if not deadline.allows(WORST_CALL_SECONDS):
+                raise OutOfTimeError(lane)
+            try:
+                rejected = send(events)
+            except Exception as error:  # the SDK has retried the call already: the lane repairs the rest
+                self._logger.error("publish call failed", extra={"lane": lane, "error": repr(error)})
+                return events
+            events = [event for event in events if event.id in rejected]
+            if not events or attempt == ENTRY_BACKOFF.attempts - 1:
+                break
+            pause = ENTRY_BACKOFF.delay(attempt)
+            if not deadline.allows(pause + WORST_CALL_SECONDS):
+                break
+            self._sleep(pause)
+        return events
+
+    def event_of(self, record: dict[str, Any]) -> StoredEvent | None:
+        """The new event a stream record carries; None for other items, modifications and malformed records."""
         if record.get("eventName") != "INSERT":
-            return
+            return None
         image = deserialize(record.get("dynamodb", {}).get("NewImage", {}))
         if image.get("entity") != "event":
-            return
+            return None
         try:
-            event = event_from_item(image)
+            return event_from_item(image)
         except (KeyError, TypeError, ValueError) as error:
             self._logger.error(
                 "stream record is not a well-formed event; skipped",
                 extra={"item": dynamodb_sequence_number(record), "error": repr(error)},
             )
-            return
-        self.publish(event, deadline)
+            return None
 
     def publish_stream_batch(self, records: list[dict[str, Any]], deadline: Deadline) -> PartialResponse:
-        for record in records:
+        """Publish the batch's new events, ten at a time, in stream order."""
+        found = [(record, self.event_of(record)) for record in records]
+        events = [(record, event) for record, event in found if event is not None]
+        for start in range(0, len(events), BATCH_EVENTS):
+            group = events[start : start + BATCH_EVENTS]
             try:
-                self.publish_stream_record(record, deadline)
+                self.publish([event for _, event in group], deadline)
             except OutOfTimeError:
-                # Checkpoint before this record; the mapping hands it and the rest to a new invocation.
-                self._logger.warning(
-                    "out of time; the rest of the batch is retried", extra={"item": dynamodb_sequence_number(record)}
-                )
-                return {"batchItemFailures": [{"itemIdentifier": dynamodb_sequence_number(record)}]}
+                # Checkpoint before this group; the mapping hands it and the rest to a new invocation.
+                first = dynamodb_sequence_number(group[0][0])
+                self._logger.warning("out of time; the rest of the batch is retried", extra={"item": first})
+                return {"batchItemFailures": [{"itemIdentifier": first}]}
         return {"batchItemFailures": []}

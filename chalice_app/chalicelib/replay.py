@@ -91,7 +91,7 @@ class StreamFailureReplayer:
             current = self._repo.get(items.event_key(image["subject"], int(image["position"])))
             if current is None:
                 continue
-            self._publisher.publish(items.event_from_item(current))
+            self._publisher.publish([items.event_from_item(current)])
             replayed += 1
         return replayed
 

@@ -146,7 +146,7 @@ def _window_kinds(targets: FaultTargets, rng: random.Random) -> list[tuple[str, 
                 {
                     "service": "sns",
                     "region": targets.region,
-                    "operation": "Publish",
+                    "operation": "PublishBatch",  # the publisher sends ten events per call
                     "resource": targets.fifo_topic_arn,
                     "error": _error("Throttling"),
                 },
@@ -159,7 +159,7 @@ def _window_kinds(targets: FaultTargets, rng: random.Random) -> list[tuple[str, 
                 {
                     "service": "kinesis",
                     "region": targets.region,
-                    "operation": "PutRecord",
+                    "operation": "PutRecords",
                     "resource": targets.stream_name,
                     "error": _error("ProvisionedThroughputExceededException"),
                 },

@@ -61,7 +61,7 @@ def test_rules_name_the_deployed_resources_and_bound_the_lambda_faults() -> None
     windows = {w.name: w for w in build_schedule(3, TARGETS)}
     (publish,) = windows["fifo-publish-throttled"].rules
     assert publish["resource"] == TARGETS.fifo_topic_arn
-    assert (publish["service"], publish["operation"], publish["error"]["code"]) == ("sns", "Publish", "Throttling")
+    assert (publish["service"], publish["operation"], publish["error"]["code"]) == ("sns", "PublishBatch", "Throttling")
     (put,) = windows["kinesis-put-throttled"].rules
     assert put["error"] == {"statusCode": 400, "code": "ProvisionedThroughputExceededException"}
     throttled = windows["table-throttled"].rules

@@ -111,17 +111,22 @@ class Faults:
 
 
 def mentions(*needles: str, **exactly: str) -> Predicate:
-    """A predicate: the call's parameters name every needle (Kinesis ``Data`` is read decoded), and
-    each keyword parameter has exactly the value given (``TopicArn=...``)."""
+    """A predicate: the call's parameters name every needle (Kinesis ``Data``, of PutRecord or of each
+    of PutRecords' records, is read decoded), and each keyword parameter has exactly the value given
+    (``TopicArn=...``)."""
 
     def match(params: dict[str, Any]) -> bool:
         if any(params.get(name) != value for name, value in exactly.items()):
             return False
         text = json.dumps(params)
-        data = params.get("Data")
-        if isinstance(data, str):
-            with contextlib.suppress(ValueError):
-                text += base64.b64decode(data).decode("utf-8", "replace")
+        blobs = [params.get("Data")]
+        records = params.get("Records")
+        if isinstance(records, list):
+            blobs += [record.get("Data") for record in records if isinstance(record, dict)]
+        for data in blobs:
+            if isinstance(data, str):
+                with contextlib.suppress(ValueError):
+                    text += base64.b64decode(data).decode("utf-8", "replace")
         return all(needle in text for needle in needles)
 
     return match

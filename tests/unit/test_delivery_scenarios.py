@@ -130,9 +130,14 @@ def test_a_lane_that_fails_past_its_retries_is_repaired_in_position_order(
 ) -> None:
     events = post_all(client, [("order-s", "order.created")] * 4 + [("order-t", "order.paid")])
     lost = events[1]["id"]
-    faults.add(Fault("sns", "Publish", when=lambda p: p.get("TopicArn") == cloud.fifo_topic_arn and lost in str(p)))
-    faults.add(Fault("kinesis", "PutRecord", code="ProvisionedThroughputExceededException", when=mentions(lost)))
+    fifo = Fault("sns", "PublishBatch", when=lambda p: p.get("TopicArn") == cloud.fifo_topic_arn and lost in str(p))
+    kinesis = Fault("kinesis", "PutRecords", code="ProvisionedThroughputExceededException", when=mentions(lost))
+    faults.add(fifo)
+    faults.add(kinesis)
     publish(cloud)
+    # Both lanes really lost the event.
+    assert fifo.fired
+    assert kinesis.fired
     consume(cloud)
     reconcile_later()
     faults.clear()
