@@ -2,7 +2,8 @@
 
 A transient error says nothing about the data: the same call can succeed a moment later.
 Throttling (every code botocore's standard retry mode treats as throttling, and DynamoDB's
-``TransactionConflict``/``ThrottlingError`` cancellation reasons), a 5xx, a dropped or timed-out
+``TransactionConflict``/``ThrottlingError`` cancellation reasons), a single write that met a
+transaction on its item (``TransactionConflictException``), a 5xx, a dropped or timed-out
 connection. The SDK has already retried these a few times when they reach the app; here they
 are retried again with backoff, and whoever still sees one after that never treats it as a
 domain answer: the API answers 503 with ``Retry-After``, and a consumer leaves the record to
@@ -63,6 +64,9 @@ UNAVAILABLE_CODES = frozenset(
         "KMSInternalException",
     }
 )
+# A single-item write that met a transaction in progress on the same item (DynamoDB answers it with
+# this code; botocore's standard mode does not retry it): the write can succeed a moment later.
+CONFLICT_CODES = frozenset({"TransactionConflictException"})
 # DynamoDB transaction cancellation reasons that are about load, not about the data.
 TRANSIENT_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 _CONNECTION_ERRORS = (
@@ -99,7 +103,7 @@ def is_transient(error: BaseException) -> bool:
     if not isinstance(error, ClientError):
         return False
     code = error_code(error)
-    if code in THROTTLING_CODES or code in UNAVAILABLE_CODES:
+    if code in THROTTLING_CODES or code in UNAVAILABLE_CODES or code in CONFLICT_CODES:
         return True
     if code == "TransactionCanceledException":
         reasons = set(cancellation_codes(error)) - {"None"}

@@ -29,6 +29,7 @@ from chalicelib.items import event_bucket
 from chalicelib.service import EventService
 from chalicelib.timefmt import utc_now
 from tests.unit.cloud import (
+    MAX_RECEIVE_COUNT,
     REGION,
     FakeCloud,
     dynamodb_stream_event,
@@ -206,6 +207,31 @@ def test_a_transient_conflict_in_the_sequencer_is_retried_not_counted_as_out_of_
 
 
 # -- 4. analytics receives a later position first ------------------------------------------------
+
+
+def test_a_write_that_meets_a_transaction_is_retried_and_never_dead_letters_a_healthy_message(
+    client: Client, cloud: FakeCloud, faults: Faults
+) -> None:
+    post_all(client, [("order-w", "order.created")] * 2)
+    publish(cloud)
+    messages = boto3.client("sqs", region_name=REGION).receive_message(
+        QueueUrl=cloud.standard_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    assert len(messages) == 2
+    bodies = [m["Body"] for m in messages]
+    # The processor's update meets the accept transaction of another event on the same item, once:
+    # retried within the invocation.
+    faults.add(Fault("dynamodb", "UpdateItem", code="TransactionConflictException", times=1))
+    assert app.processor(sqs_event_from_bodies(cloud.standard_queue_arn, bodies), None) == {"batchItemFailures": []}
+    # On the receive that would dead-letter it, a conflict that outlasts the retries leaves the
+    # message to the reconciler rather than to the DLQ.
+    faults.add(Fault("dynamodb", "UpdateItem", code="TransactionConflictException"))
+    last_receive = sqs_event_from_bodies(cloud.standard_queue_arn, bodies)
+    for record in last_receive["Records"]:
+        record["attributes"]["ApproximateReceiveCount"] = str(MAX_RECEIVE_COUNT)
+    assert app.processor(last_receive, None) == {"batchItemFailures": []}
+    faults.clear()
+    assert {e["status"] for e in list_subject(client, "order-w")} == {"processed"}
 
 
 def test_analytics_counts_an_event_that_arrives_after_its_successor(client: Client, cloud: FakeCloud) -> None:
