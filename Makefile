@@ -213,7 +213,7 @@ tf-unit: require-terraform  ## terraform test (mock_provider, no cloud) in every
 	    || { cat $(TF_CHECK_DIR)/{}.test.log; exit 1; }'
 
 .PHONY: tf-apply-test
-tf-apply-test: build  ## Apply the local root to a fresh moto server, re-plan, check the inventory, destroy
+tf-apply-test: build  ## Apply the local root to moto, re-plan, check, destroy; the alarm move; roots vs stack
 	$(PY) -m pytest tests/terraform -q
 
 .PHONY: tf-test

@@ -8,7 +8,8 @@ state is never touched:
 1. `terraform init` (the provider mirror when there is one) and `apply`;
 2. a second `plan -detailed-exitcode` must find nothing to change;
 3. boto3 checks what exists (APIs, network, queues, topics, stream, table,
-   functions, mappings, subscription, schedule, alarms);
+   functions, mappings, subscription, schedule, alarms), and the state that
+   modules/observability/moved.tf names every alarm of the stack;
 4. `destroy`, then nothing of the stack may be left.
 
 Timings and the resource count are printed and written to
@@ -33,6 +34,8 @@ from typing import Any
 
 import boto3
 import pytest
+
+from tests.terraform import moved_blocks
 
 pytestmark = pytest.mark.slow
 
@@ -73,6 +76,7 @@ class Run:
     outputs: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     resource_count: int = 0
+    addresses: list[str] = field(default_factory=list)  # `terraform state list` after the apply
     destroyed: bool = False
 
     def terraform(self, *args: str, step: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -202,6 +206,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         listed = state.terraform("state", "list", "-no-color").stdout.split()
         managed = [a for a in listed if ".data." not in a and not a.startswith("data.")]
         state.resource_count = len(managed)
+        state.addresses = managed
         raw = state.terraform("output", "-json", "-no-color").stdout
         state.outputs = {k: v["value"] for k, v in json.loads(raw).items()}
         yield state
@@ -477,6 +482,29 @@ def test_schedule_and_alarms(run: Run) -> None:
         ("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds"),
     } <= metrics
     assert all(a["AlarmActions"] == [run.outputs["alarm_topic_arn"]] for a in alarms)
+
+
+# Alarms the stack has gained since the observability module's five alarm resources became one
+# (aws_cloudwatch_metric_alarm.this): they did not exist before, so no moved block names them.
+ALARMS_ADDED_SINCE_THE_MOVE: frozenset[str] = frozenset()
+
+
+def test_every_alarm_of_the_previous_layout_is_moved(run: Run) -> None:
+    """modules/observability/moved.tf lists instance keys: they must be the stack's own.
+
+    test_observability_move proves that each moved block moves its alarm without replacing it; this
+    proves that the blocks name every alarm the stack had, and only alarms it has (no mistyped key).
+    """
+    prefix = 'module.stack.module.observability.aws_cloudwatch_metric_alarm.this["'
+    alarms = {a.removeprefix(prefix).removesuffix('"]') for a in run.addresses if a.startswith(prefix)}
+    module = ROOT / "terraform" / "modules" / "observability"
+    targets = {m.target.key for m in moved_blocks.moves(module) if m.target.key is not None}
+    assert alarms, "the stack has no alarm in aws_cloudwatch_metric_alarm.this"
+    assert targets <= alarms, f"moved blocks name alarms the stack does not have: {sorted(targets - alarms)}"
+    assert alarms - ALARMS_ADDED_SINCE_THE_MOVE == targets, (
+        f"alarms without a moved block: {sorted(alarms - ALARMS_ADDED_SINCE_THE_MOVE - targets)} "
+        "(an alarm added after the move needs none: list it in ALARMS_ADDED_SINCE_THE_MOVE)"
+    )
 
 
 # -- destroy (runs last: pytest keeps file order) ------------------------------------

@@ -1,1 +1,1 @@
-../common/variables.tf
+../_shared/variables.tf

@@ -1,1 +1,1 @@
-../common/main.tf
+../_shared/main.tf

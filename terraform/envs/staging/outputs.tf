@@ -1,1 +1,1 @@
-../common/outputs.tf
+../_shared/outputs.tf

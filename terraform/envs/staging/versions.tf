@@ -1,1 +1,1 @@
-../common/versions.tf
+../_shared/versions.tf

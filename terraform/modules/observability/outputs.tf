@@ -11,13 +11,14 @@ output "alarm_topic_arn" {
 # Alarms
 ################################################################################
 
+output "alarms" {
+  description = "Every alarm, keyed by its name after \"<name>-\" (e.g. \"standard_dlq-depth\", \"api-errors\", \"edge-api-5xx\"): name and ARN."
+  value = {
+    for k, a in aws_cloudwatch_metric_alarm.this : k => { name = a.alarm_name, arn = a.arn }
+  }
+}
+
 output "alarm_names" {
-  description = "Names of every alarm."
-  value = concat(
-    [for a in aws_cloudwatch_metric_alarm.dlq_depth : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.api_5xx : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.function : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.function_iterator_age : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.kinesis_iterator_age : a.alarm_name],
-  )
+  description = "Names of every alarm, in the order of their keys."
+  value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
 }

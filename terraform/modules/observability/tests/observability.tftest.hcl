@@ -27,32 +27,83 @@ run "an_alarm_for_everything_watched" {
   command = plan
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.dlq_depth) == 3 && alltrue([for k, a in aws_cloudwatch_metric_alarm.dlq_depth : a.threshold == 0 && a.comparison_operator == "GreaterThanThreshold"])
+    condition = toset(keys(aws_cloudwatch_metric_alarm.this)) == toset([
+      "standard_dlq-depth", "fifo_dlq-depth", "stream_failures-depth",
+      "edge-api-5xx", "regional-api-5xx",
+      "api-errors", "api-throttles", "publisher-errors", "publisher-throttles",
+      "publisher-iterator-age", "events-kinesis-iterator-age",
+    ])
+    error_message = "One alarm per DLQ, per API, per function and metric (errors, throttles), per stream consumer and per stream, each keyed by its name after \"<name>-\"."
+  }
+
+  assert {
+    condition     = alltrue([for k, a in aws_cloudwatch_metric_alarm.this : a.alarm_name == "events-test-${k}"])
+    error_message = "Each alarm's key is its name after \"<name>-\"."
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["standard_dlq-depth", "fifo_dlq-depth", "stream_failures-depth"] :
+      aws_cloudwatch_metric_alarm.this[k].threshold == 0 && aws_cloudwatch_metric_alarm.this[k].metric_name == "ApproximateNumberOfMessagesVisible"
+    ]) && aws_cloudwatch_metric_alarm.this["fifo_dlq-depth"].dimensions == tomap({ QueueName = "events-test-fifo-dlq.fifo" })
     error_message = "Every DLQ alarms as soon as it holds a message."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.api_5xx["edge"].dimensions == tomap({ ApiName = "events-test-edge", Stage = "api" }) && aws_cloudwatch_metric_alarm.api_5xx["regional"].statistic == "Average"
+    condition     = aws_cloudwatch_metric_alarm.this["edge-api-5xx"].dimensions == tomap({ ApiName = "events-test-edge", Stage = "api" }) && aws_cloudwatch_metric_alarm.this["regional-api-5xx"].statistic == "Average" && aws_cloudwatch_metric_alarm.this["regional-api-5xx"].threshold == 0.05
     error_message = "Each API alarms on its 5XX rate."
   }
 
   assert {
-    condition     = toset(keys(aws_cloudwatch_metric_alarm.function)) == toset(["api-errors", "api-throttles", "publisher-errors", "publisher-throttles"])
+    condition     = aws_cloudwatch_metric_alarm.this["api-throttles"].metric_name == "Throttles" && aws_cloudwatch_metric_alarm.this["publisher-errors"].dimensions == tomap({ FunctionName = "events-test-publisher" }) && aws_cloudwatch_metric_alarm.this["publisher-errors"].statistic == "Sum"
     error_message = "Each function alarms on errors and throttles."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.kinesis_iterator_age["events"].metric_name == "GetRecords.IteratorAgeMilliseconds" && length(aws_cloudwatch_metric_alarm.function_iterator_age) == 1
+    condition     = aws_cloudwatch_metric_alarm.this["events-kinesis-iterator-age"].metric_name == "GetRecords.IteratorAgeMilliseconds" && aws_cloudwatch_metric_alarm.this["publisher-iterator-age"].metric_name == "IteratorAge" && aws_cloudwatch_metric_alarm.this["publisher-iterator-age"].threshold == 60000
     error_message = "Stream lag alarms on the stream and on its consumers."
   }
 
   assert {
     condition = alltrue([
-      for a in concat(values(aws_cloudwatch_metric_alarm.dlq_depth), values(aws_cloudwatch_metric_alarm.api_5xx), values(aws_cloudwatch_metric_alarm.function)) :
-      a.actions_enabled && a.alarm_actions == toset([aws_sns_topic.alarms.arn])
+      for a in values(aws_cloudwatch_metric_alarm.this) :
+      a.actions_enabled && a.alarm_actions == toset([aws_sns_topic.alarms.arn]) && a.ok_actions == toset([aws_sns_topic.alarms.arn]) && a.comparison_operator == "GreaterThanThreshold" && a.period == 300
     ])
-    error_message = "Every alarm must notify the alarm topic."
+    error_message = "Every alarm must notify the alarm topic, on alarm and on OK."
   }
+
+  assert {
+    condition     = jsonencode(output.alarm_names) == jsonencode([for k in sort(keys(aws_cloudwatch_metric_alarm.this)) : "events-test-${k}"]) && jsonencode(keys(output.alarms)) == jsonencode(sort(keys(aws_cloudwatch_metric_alarm.this)))
+    error_message = "alarm_names lists every alarm, alarms keys them as the resource does."
+  }
+}
+
+run "nothing_watched_no_alarm" {
+  command = plan
+
+  variables {
+    dead_letter_queue_names        = {}
+    apis                           = {}
+    function_names                 = {}
+    stream_consumer_function_names = {}
+    kinesis_stream_names           = {}
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.this) == 0 && length(output.alarm_names) == 0
+    error_message = "No input, no alarm."
+  }
+}
+
+run "two_alarms_of_one_name_are_refused" {
+  command = plan
+
+  variables {
+    stream_consumer_function_names = { "events-kinesis" = "events-test-publisher" }
+    kinesis_stream_names           = { events = "events-test-events" }
+  }
+
+  expect_failures = [aws_cloudwatch_metric_alarm.this]
 }
 
 run "alarm_topic_is_encrypted_and_open_to_cloudwatch_only" {

@@ -19,9 +19,9 @@ variable "allowed_account_ids" {
 ################################################################################
 
 variable "name_prefix" {
-  description = "First part of every resource name; change it to rename everything."
+  description = "First part of every resource name; change it to rename everything. null means the stack's default (events)."
   type        = string
-  default     = "events"
+  default     = null
 }
 
 variable "environment" {
@@ -30,9 +30,9 @@ variable "environment" {
 }
 
 variable "tags" {
-  description = "Tags applied to every resource."
+  description = "Tags applied to every resource; null means none."
   type        = map(string)
-  default     = {}
+  default     = null
 }
 
 variable "lambda_zip_path" {
