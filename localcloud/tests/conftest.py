@@ -3,6 +3,9 @@
 ``cloud`` is always a running local cloud (``localcloud.testing.Cloud``): its own, started
 in this process on a free port (never 4566) with fresh moto state, boto3 clients pointed
 at it. Test functions are the small handlers in ``functions/``, zipped per test.
+
+``gateway`` is the API Gateway data plane alone, over a Lambda double, one per test module
+(``apigateway_support.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apigateway_support import Gateway, running_gateway
 
 from localcloud.testing import Cloud, running_cloud
 
@@ -37,4 +41,10 @@ def _no_real_account() -> Iterator[None]:
 @pytest.fixture
 def cloud(tmp_path: Path) -> Iterator[Cloud]:
     with running_cloud(tmp_path, FUNCTIONS) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Gateway]:
+    with running_gateway() as started:
         yield started

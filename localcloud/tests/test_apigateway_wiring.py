@@ -1,5 +1,5 @@
 """The API Gateway data plane on the local cloud's port, invoking real functions
-through the executor (the data plane itself is tested in test_apigateway.py)."""
+through the executor (the data plane itself: the other test_apigateway_* modules)."""
 
 from __future__ import annotations
 

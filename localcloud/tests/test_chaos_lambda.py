@@ -1,4 +1,4 @@
-"""Lambda faults (chaos.py): crash, timeout and error, carried out by the worker
+"""Lambda faults (chaos/faults.py): crash, timeout and error, carried out by the worker
 for every invocation of the function, whether invoked directly or by a mapping."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from tests.unit.cloud import FakeCloud, create_cloud
+from tests.unit.moto_stack import MotoStack, create_moto_stack
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,9 +16,9 @@ def _faithful_fast_moto() -> None:
 
     ``fidelity`` makes TransactWriteItems honour ClientRequestToken as DynamoDB does (the SDK's
     retry of a commit whose reply was lost must not run it twice). ``speed`` snapshots only the
-    items a transaction names, where moto copies the whole table (same results,
-    localcloud/tests/test_moto_speed.py): the property tests accept thousands of events, which
-    would otherwise slow down with every one.
+    items a transaction names, where moto copies the whole table (same results:
+    localcloud/tests/test_moto_patches_speed.py): the property tests accept thousands of events,
+    which would otherwise slow down with every one.
     """
     from localcloud.moto_patches import fidelity, speed
 
@@ -27,13 +27,14 @@ def _faithful_fast_moto() -> None:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloud]:
+def moto_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoStack]:
+    """The service's resources created in moto's in-process mock, their names in the environment the app reads."""
     from moto import mock_aws
 
     from chalicelib import components
 
     with mock_aws():
-        resources = create_cloud()
+        resources = create_moto_stack()
         for name, value in resources.environment().items():
             monkeypatch.setenv(name, value)
         components.reset()
@@ -42,7 +43,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloud]:
 
 
 @pytest.fixture
-def client(cloud: FakeCloud) -> Iterator[Client]:
+def client(moto_stack: MotoStack) -> Iterator[Client]:
     import app
 
     with Client(app.app, stage_name="test") as test_client:

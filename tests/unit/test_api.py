@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import contract
-from tests.unit.cloud import FakeCloud
+from tests.unit.moto_stack import MotoStack
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
 
@@ -45,8 +45,10 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return payload
 
 
-def item_count(cloud: FakeCloud) -> int:
-    return int(boto3.client("dynamodb", region_name="us-east-1").scan(TableName=cloud.table, Select="COUNT")["Count"])
+def item_count(moto_stack: MotoStack) -> int:
+    return int(
+        boto3.client("dynamodb", region_name="us-east-1").scan(TableName=moto_stack.table, Select="COUNT")["Count"]
+    )
 
 
 def test_health_needs_nothing(client: Client) -> None:
@@ -177,10 +179,10 @@ BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     ("case", "body", "headers", "status", "code"), BAD_BODIES, ids=[case[0] for case in BAD_BODIES]
 )
 def test_bad_input_is_a_documented_4xx_and_writes_nothing(
-    client: Client, cloud: FakeCloud, case: str, body: Any, headers: dict[str, str], status: int, code: str
+    client: Client, moto_stack: MotoStack, case: str, body: Any, headers: dict[str, str], status: int, code: str
 ) -> None:
     assert_error(post(client, body, headers), status, code)
-    assert item_count(cloud) == 0
+    assert item_count(moto_stack) == 0
 
 
 def test_data_of_exactly_64_kib_is_accepted(client: Client) -> None:
@@ -188,31 +190,31 @@ def test_data_of_exactly_64_kib_is_accepted(client: Client) -> None:
     assert post(client, event_body(data={"blob": "x" * (65_536 - overhead)})).status_code == 201
 
 
-def test_idempotent_retry_returns_the_first_event(client: Client, cloud: FakeCloud) -> None:
+def test_idempotent_retry_returns_the_first_event(client: Client, moto_stack: MotoStack) -> None:
     headers = {**JSON, "Idempotency-Key": "retry-1"}
     first = post(client, event_body(), headers)
-    items_after_first = item_count(cloud)
+    items_after_first = item_count(moto_stack)
     again = post(client, event_body(), headers)
     assert first.status_code == 201
     assert again.status_code == 200
     assert json.loads(again.body)["id"] == json.loads(first.body)["id"]
     assert again.headers["Location"] == first.headers["Location"]
-    assert item_count(cloud) == items_after_first
+    assert item_count(moto_stack) == items_after_first
     listed = json.loads(client.http.get("/v1/events?subject=order-1", headers=JSON).body)["items"]
     assert len(listed) == 1
 
 
-def test_idempotency_key_reused_with_another_body_is_409(client: Client, cloud: FakeCloud) -> None:
+def test_idempotency_key_reused_with_another_body_is_409(client: Client, moto_stack: MotoStack) -> None:
     headers = {**JSON, "Idempotency-Key": "retry-2"}
     assert post(client, event_body(), headers).status_code == 201
-    items = item_count(cloud)
+    items = item_count(moto_stack)
     assert_error(post(client, event_body(source="elsewhere"), headers), 409, "Conflict")
-    assert item_count(cloud) == items
+    assert item_count(moto_stack) == items
 
 
-def test_idempotency_key_too_long_is_400(client: Client, cloud: FakeCloud) -> None:
+def test_idempotency_key_too_long_is_400(client: Client, moto_stack: MotoStack) -> None:
     assert_error(post(client, event_body(), {**JSON, "Idempotency-Key": "k" * 129}), 400, "ValidationError")
-    assert item_count(cloud) == 0
+    assert item_count(moto_stack) == 0
 
 
 def test_undeclared_method_is_405_in_the_error_schema(client: Client) -> None:

@@ -17,8 +17,8 @@ from chalice.test import Client
 import app
 from chalicelib import components
 from chalicelib.timefmt import utc_now
-from tests.unit.cloud import (
-    FakeCloud,
+from tests.unit.moto_stack import (
+    MotoStack,
     body_json,
     dynamodb_stream_event,
     kinesis_event,
@@ -55,8 +55,8 @@ def invoke(client: Client, name: str, event: dict[str, Any]) -> Any:  # the hand
     return getattr(app, name)(event, None)
 
 
-def publish_all(client: Client, cloud: FakeCloud) -> Any:
-    return invoke(client, "publisher", dynamodb_stream_event(cloud))
+def publish_all(client: Client, moto_stack: MotoStack) -> Any:
+    return invoke(client, "publisher", dynamodb_stream_event(moto_stack))
 
 
 def get_event(client: Client, event_id: str) -> dict[str, Any]:
@@ -65,9 +65,9 @@ def get_event(client: Client, event_id: str) -> dict[str, Any]:
     return loaded
 
 
-def table_item(cloud: FakeCloud, pk: str, sk: str) -> dict[str, Any] | None:
+def table_item(moto_stack: MotoStack, pk: str, sk: str) -> dict[str, Any] | None:
     item = boto3.client("dynamodb", region_name="us-east-1").get_item(
-        TableName=cloud.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+        TableName=moto_stack.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}
     )
     found: dict[str, Any] | None = item.get("Item")
     return found
@@ -76,118 +76,120 @@ def table_item(cloud: FakeCloud, pk: str, sk: str) -> dict[str, Any] | None:
 # -- publisher -------------------------------------------------------------------------------------
 
 
-def test_publisher_fans_each_new_event_out_once(client: Client, cloud: FakeCloud) -> None:
+def test_publisher_fans_each_new_event_out_once(client: Client, moto_stack: MotoStack) -> None:
     events = post_events(client, [("order-1", "order.created"), ("order-2", "alert.fraud"), ("order-1", "order.paid")])
-    assert publish_all(client, cloud) == {"batchItemFailures": []}
+    assert publish_all(client, moto_stack) == {"batchItemFailures": []}
 
-    standard = [body_json(m) for m in receive_all(cloud.standard_queue_url)]
-    fifo = receive_all(cloud.fifo_queue_url)
+    standard = [body_json(m) for m in receive_all(moto_stack.standard_queue_url)]
+    fifo = receive_all(moto_stack.fifo_queue_url)
     assert sorted(m["id"] for m in standard) == sorted(e["id"] for e in events)
     assert [body_json(m)["id"] for m in fifo] == [e["id"] for e in events]
     groups = [m["Attributes"]["MessageGroupId"] for m in fifo]
     assert groups == ["order-1", "order-2", "order-1"]
     assert [m["Attributes"]["MessageDeduplicationId"] for m in fifo] == [e["id"] for e in events]
-    records = kinesis_event(cloud)["Records"]
+    records = kinesis_event(moto_stack)["Records"]
     assert sorted(r["kinesis"]["partitionKey"] for r in records) == ["order-1", "order-1", "order-2"]
     assert [body_json(m)["position"] for m in fifo] == [1, 1, 2]
 
 
-def test_publisher_ignores_modifications_and_non_event_items(client: Client, cloud: FakeCloud) -> None:
+def test_publisher_ignores_modifications_and_non_event_items(client: Client, moto_stack: MotoStack) -> None:
     post_events(client, [("order-1", "order.created")])
-    stream = dynamodb_stream_event(cloud)
+    stream = dynamodb_stream_event(moto_stack)
     # One accept writes the event, the subject head and the pointer: only the event is published.
     entities = sorted(r["dynamodb"]["NewImage"].get("entity", {}).get("S", "") for r in stream["Records"])
     assert entities.count("event") == 1
     assert {"subject", "pointer"} <= set(entities)
-    publish_all(client, cloud)
-    assert len(receive_all(cloud.standard_queue_url)) == 1
+    publish_all(client, moto_stack)
+    assert len(receive_all(moto_stack.standard_queue_url)) == 1
     modify = {**stream["Records"][0], "eventName": "MODIFY"}
     assert invoke(client, "publisher", {"Records": [modify]}) == {"batchItemFailures": []}
-    assert receive_all(cloud.standard_queue_url) == []
+    assert receive_all(moto_stack.standard_queue_url) == []
 
 
-def test_publisher_skips_a_malformed_record_and_publishes_the_rest(client: Client, cloud: FakeCloud) -> None:
+def test_publisher_skips_a_malformed_record_and_publishes_the_rest(client: Client, moto_stack: MotoStack) -> None:
     events = post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
     records = [
-        r for r in dynamodb_stream_event(cloud)["Records"] if r["dynamodb"]["NewImage"].get("entity") == {"S": "event"}
+        r
+        for r in dynamodb_stream_event(moto_stack)["Records"]
+        if r["dynamodb"]["NewImage"].get("entity") == {"S": "event"}
     ]
     broken = json.loads(json.dumps(records[0]))
     broken["dynamodb"]["NewImage"]["data_json"]["S"] = "{not json"
     # The same bytes would fail every retry, and holding the shard would stall every subject on it.
     assert invoke(client, "publisher", {"Records": [broken, records[1]]}) == {"batchItemFailures": []}
-    assert [body_json(m)["id"] for m in receive_all(cloud.standard_queue_url)] == [events[1]["id"]]
+    assert [body_json(m)["id"] for m in receive_all(moto_stack.standard_queue_url)] == [events[1]["id"]]
 
 
 # -- processor -------------------------------------------------------------------------------------
 
 
-def test_processor_marks_events_processed_and_redelivery_changes_nothing(client: Client, cloud: FakeCloud) -> None:
+def test_processor_marks_events_processed_and_redelivery_changes_nothing(client: Client, moto_stack: MotoStack) -> None:
     events = post_events(client, [("order-1", "order.created"), ("order-2", "order.created")])
-    publish_all(client, cloud)
-    messages = receive_all(cloud.standard_queue_url)
-    assert invoke(client, "processor", sqs_event(cloud.standard_queue_arn, messages)) == {"batchItemFailures": []}
+    publish_all(client, moto_stack)
+    messages = receive_all(moto_stack.standard_queue_url)
+    assert invoke(client, "processor", sqs_event(moto_stack.standard_queue_arn, messages)) == {"batchItemFailures": []}
     processed = [get_event(client, e["id"]) for e in events]
     assert {e["status"] for e in processed} == {"processed"}
-    first_item = table_item(cloud, "SUBJECT#order-1", "EVENT#000000000001")
+    first_item = table_item(moto_stack, "SUBJECT#order-1", "EVENT#000000000001")
     assert first_item is not None
     assert "pending_bucket" not in first_item
 
-    assert invoke(client, "processor", sqs_event(cloud.standard_queue_arn, messages)) == {"batchItemFailures": []}
-    assert table_item(cloud, "SUBJECT#order-1", "EVENT#000000000001") == first_item
+    assert invoke(client, "processor", sqs_event(moto_stack.standard_queue_arn, messages)) == {"batchItemFailures": []}
+    assert table_item(moto_stack, "SUBJECT#order-1", "EVENT#000000000001") == first_item
 
 
 @pytest.mark.parametrize(
     "poison",
     ["not json", "[]", '{"id": "x"}', '{"id":"x","type":"t","subject":"s","occurred_at":"t","position":0}'],
 )
-def test_processor_reports_only_the_poison_message(client: Client, cloud: FakeCloud, poison: str) -> None:
+def test_processor_reports_only_the_poison_message(client: Client, moto_stack: MotoStack, poison: str) -> None:
     events = post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
-    publish_all(client, cloud)
-    bodies = [m["Body"] for m in receive_all(cloud.standard_queue_url)]
-    event = sqs_event_from_bodies(cloud.standard_queue_arn, [bodies[0], poison, bodies[1]])
+    publish_all(client, moto_stack)
+    bodies = [m["Body"] for m in receive_all(moto_stack.standard_queue_url)]
+    event = sqs_event_from_bodies(moto_stack.standard_queue_arn, [bodies[0], poison, bodies[1]])
     assert invoke(client, "processor", event) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert {get_event(client, e["id"])["status"] for e in events} == {"processed"}
 
 
-def test_processor_rejects_a_message_for_an_event_that_does_not_exist(client: Client, cloud: FakeCloud) -> None:
+def test_processor_rejects_a_message_for_an_event_that_does_not_exist(client: Client, moto_stack: MotoStack) -> None:
     post_events(client, [("order-1", "order.created")])
-    publish_all(client, cloud)
-    body = body_json(receive_all(cloud.standard_queue_url)[0])
+    publish_all(client, moto_stack)
+    body = body_json(receive_all(moto_stack.standard_queue_url)[0])
     body["id"] = "00000000-0000-4000-8000-000000000000"
-    event = sqs_event_from_bodies(cloud.standard_queue_arn, [json.dumps(body)])
+    event = sqs_event_from_bodies(moto_stack.standard_queue_arn, [json.dumps(body)])
     assert invoke(client, "processor", event) == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
 
 
 # -- sequencer -------------------------------------------------------------------------------------
 
 
-def test_sequencer_numbers_each_subject_in_acceptance_order(client: Client, cloud: FakeCloud) -> None:
+def test_sequencer_numbers_each_subject_in_acceptance_order(client: Client, moto_stack: MotoStack) -> None:
     specs = [(f"order-{i % 3}", "order.created") for i in range(9)]
     events = post_events(client, specs)
-    publish_all(client, cloud)
-    fifo = receive_all(cloud.fifo_queue_url)
-    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
+    publish_all(client, moto_stack)
+    fifo = receive_all(moto_stack.fifo_queue_url)
+    assert invoke(client, "sequencer", sqs_event(moto_stack.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
     for subject in ("order-0", "order-1", "order-2"):
         mine = [get_event(client, e["id"]) for e in events if e["subject"] == subject]
         assert [e["sequence"] for e in mine] == [1, 2, 3]
     stats = json.loads(client.http.get("/v1/subjects/order-0/stats", headers=JSON).body)
     assert stats["last_sequence"] == 3
     # Redelivery of the whole batch changes nothing.
-    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
+    assert invoke(client, "sequencer", sqs_event(moto_stack.fifo_queue_arn, fifo)) == {"batchItemFailures": []}
     assert [get_event(client, e["id"])["sequence"] for e in events][:3] == [1, 1, 1]
 
 
 def test_sequencer_fills_a_gap_from_the_table_and_ignores_the_late_predecessor(
-    client: Client, cloud: FakeCloud
+    client: Client, moto_stack: MotoStack
 ) -> None:
     post_events(client, [("order-a", "t"), ("order-a", "t"), ("order-a", "t"), ("order-b", "t")])
-    publish_all(client, cloud)
-    fifo = receive_all(cloud.fifo_queue_url)
+    publish_all(client, moto_stack)
+    fifo = receive_all(moto_stack.fifo_queue_url)
     a1, a2, a3, b1 = fifo
-    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, [a2, a3, b1])) == {"batchItemFailures": []}
+    assert invoke(client, "sequencer", sqs_event(moto_stack.fifo_queue_arn, [a2, a3, b1])) == {"batchItemFailures": []}
     stats = json.loads(client.http.get("/v1/subjects/order-a/stats", headers=JSON).body)
     assert stats["last_sequence"] == 3
-    assert invoke(client, "sequencer", sqs_event(cloud.fifo_queue_arn, [a1])) == {"batchItemFailures": []}
+    assert invoke(client, "sequencer", sqs_event(moto_stack.fifo_queue_arn, [a1])) == {"batchItemFailures": []}
     listed = json.loads(client.http.get("/v1/events?subject=order-a", headers=JSON).body)["items"]
     assert [e["sequence"] for e in listed] == [1, 2, 3]
 
@@ -195,10 +197,10 @@ def test_sequencer_fills_a_gap_from_the_table_and_ignores_the_late_predecessor(
 # -- analytics -------------------------------------------------------------------------------------
 
 
-def test_analytics_maintains_stats_once_per_event(client: Client, cloud: FakeCloud) -> None:
+def test_analytics_maintains_stats_once_per_event(client: Client, moto_stack: MotoStack) -> None:
     post_events(client, [("order-1", "order.created"), ("order-1", "order.paid"), ("order-1", "order.paid")])
-    publish_all(client, cloud)
-    event = kinesis_event(cloud)
+    publish_all(client, moto_stack)
+    event = kinesis_event(moto_stack)
     assert invoke(client, "analytics", event) == {"batchItemFailures": []}
     assert invoke(client, "analytics", event) == {"batchItemFailures": []}
     stats = json.loads(client.http.get("/v1/subjects/order-1/stats", headers=JSON).body)
@@ -208,10 +210,10 @@ def test_analytics_maintains_stats_once_per_event(client: Client, cloud: FakeClo
     assert stats["last_occurred_at"] == "2026-11-27T10:00:02.000000Z"
 
 
-def test_analytics_counts_a_subjects_events_in_one_batch_with_one_write(client: Client, cloud: FakeCloud) -> None:
+def test_analytics_counts_a_subjects_events_in_one_batch_with_one_write(client: Client, moto_stack: MotoStack) -> None:
     post_events(client, [("hot", "a"), ("cold", "a"), ("hot", "b"), ("hot", "a"), ("cold", "b"), ("hot", "c")])
-    publish_all(client, cloud)
-    records = kinesis_event(cloud)["Records"]
+    publish_all(client, moto_stack)
+    records = kinesis_event(moto_stack)["Records"]
     assert len(records) == 6
 
     assert invoke(client, "analytics", {"Records": records}) == {"batchItemFailures": []}
@@ -220,7 +222,7 @@ def test_analytics_counts_a_subjects_events_in_one_batch_with_one_write(client: 
     # creation of an updated item's key, without the update's attributes: skipped).
     lane_writes = sorted(
         (record["dynamodb"]["Keys"]["pk"]["S"], int(image["counted_through"]["N"]))
-        for record in dynamodb_stream_event(cloud)["Records"]
+        for record in dynamodb_stream_event(moto_stack)["Records"]
         if record["dynamodb"]["Keys"]["sk"]["S"] == "LANE#analytics"
         and "counted_through" in (image := record["dynamodb"].get("NewImage", {}))
     )
@@ -235,10 +237,10 @@ def test_analytics_counts_a_subjects_events_in_one_batch_with_one_write(client: 
     assert json.loads(client.http.get("/v1/subjects/hot/stats", headers=JSON).body)["total"] == 4
 
 
-def test_analytics_skips_a_poison_record(client: Client, cloud: FakeCloud) -> None:
+def test_analytics_skips_a_poison_record(client: Client, moto_stack: MotoStack) -> None:
     post_events(client, [("order-1", "order.created"), ("order-1", "order.paid")])
-    publish_all(client, cloud)
-    good = kinesis_event(cloud)["Records"]
+    publish_all(client, moto_stack)
+    good = kinesis_event(moto_stack)["Records"]
     poison = kinesis_record(b"\x00garbage", "order-1", "999")
     response = invoke(client, "analytics", {"Records": [good[0], poison, good[1]]})
     assert response == {"batchItemFailures": []}
@@ -249,27 +251,27 @@ def test_analytics_skips_a_poison_record(client: Client, cloud: FakeCloud) -> No
 # -- notifier --------------------------------------------------------------------------------------
 
 
-def test_notifier_records_alerts_once(client: Client, cloud: FakeCloud) -> None:
+def test_notifier_records_alerts_once(client: Client, moto_stack: MotoStack) -> None:
     (alert,) = post_events(client, [("card-9", "alert.fraud")])
-    publish_all(client, cloud)
-    message = receive_all(cloud.standard_queue_url)[0]["Body"]
-    event = sns_event(cloud.standard_topic_arn, message, {"type": "alert.fraud"})
+    publish_all(client, moto_stack)
+    message = receive_all(moto_stack.standard_queue_url)[0]["Body"]
+    event = sns_event(moto_stack.standard_topic_arn, message, {"type": "alert.fraud"})
     assert invoke(client, "notifier", event) == {"notified": 1}
     assert invoke(client, "notifier", event) == {"notified": 0}
-    item = table_item(cloud, "SUBJECT#card-9", "EVENT#000000000001")
+    item = table_item(moto_stack, "SUBJECT#card-9", "EVENT#000000000001")
     assert item is not None
     assert item["id"] == {"S": alert["id"]}
     assert "notified_at" in item
 
 
-def test_notifier_ignores_non_alerts(client: Client, cloud: FakeCloud) -> None:
+def test_notifier_ignores_non_alerts(client: Client, moto_stack: MotoStack) -> None:
     (plain,) = post_events(client, [("order-1", "order.created")])
-    publish_all(client, cloud)
-    message = receive_all(cloud.standard_queue_url)[0]["Body"]
-    assert invoke(client, "notifier", sns_event(cloud.standard_topic_arn, message, {"type": "order.created"})) == {
+    publish_all(client, moto_stack)
+    message = receive_all(moto_stack.standard_queue_url)[0]["Body"]
+    assert invoke(client, "notifier", sns_event(moto_stack.standard_topic_arn, message, {"type": "order.created"})) == {
         "notified": 0
     }
-    item = table_item(cloud, "SUBJECT#order-1", "EVENT#000000000001")
+    item = table_item(moto_stack, "SUBJECT#order-1", "EVENT#000000000001")
     assert item is not None
     assert item["id"] == {"S": plain["id"]}
     assert "notified_at" not in item
@@ -278,14 +280,14 @@ def test_notifier_ignores_non_alerts(client: Client, cloud: FakeCloud) -> None:
 # -- reconciler ------------------------------------------------------------------------------------
 
 
-def test_reconciler_repairs_stuck_events_and_reports_dlq_depth(client: Client, cloud: FakeCloud) -> None:
+def test_reconciler_repairs_stuck_events_and_reports_dlq_depth(client: Client, moto_stack: MotoStack) -> None:
     stuck, done = post_events(client, [("order-1", "order.created"), ("order-2", "alert.fraud")])
-    publish_all(client, cloud)
-    messages = receive_all(cloud.standard_queue_url)
+    publish_all(client, moto_stack)
+    messages = receive_all(moto_stack.standard_queue_url)
     done_message = [m for m in messages if body_json(m)["id"] == done["id"]]
-    invoke(client, "processor", sqs_event(cloud.standard_queue_arn, done_message))
+    invoke(client, "processor", sqs_event(moto_stack.standard_queue_arn, done_message))
     sqs = boto3.client("sqs", region_name="us-east-1")
-    sqs.send_message(QueueUrl=cloud.standard_dlq_url, MessageBody="dead")
+    sqs.send_message(QueueUrl=moto_stack.standard_dlq_url, MessageBody="dead")
 
     # Nothing is older than the cut-off yet.
     report = invoke(client, "reconciler", {})
@@ -296,9 +298,9 @@ def test_reconciler_repairs_stuck_events_and_reports_dlq_depth(client: Client, c
     assert report["complete"] is True
     # The stuck event is processed, the alert notified, both subjects sequenced and counted from the table.
     assert report["repaired"] == {"processed": 1, "notified": 1, "sequenced": 2, "counted": 2, "settled_subjects": 2}
-    assert report["dlq_depth"][cloud.standard_dlq_url] == 1
+    assert report["dlq_depth"][moto_stack.standard_dlq_url] == 1
     assert {get_event(client, e["id"])["status"] for e in (stuck, done)} == {"processed"}
     assert [get_event(client, e["id"])["sequence"] for e in (stuck, done)] == [1, 1]
     # Repaired, not re-published: the lanes' queues hold nothing new.
-    assert receive_all(cloud.standard_queue_url) == []
+    assert receive_all(moto_stack.standard_queue_url) == []
     assert later.run()["repaired"]["settled_subjects"] == 0

@@ -12,17 +12,17 @@ from chalice.test import Client
 from chalicelib import aws, components
 from chalicelib.publishing import Publisher
 from chalicelib.retry import Deadline
-from tests.unit.cloud import FakeCloud, client, dynamodb_stream_event, kinesis_event, receive_all
+from tests.unit.moto_stack import MotoStack, client, dynamodb_stream_event, kinesis_event, receive_all
 from tests.unit.test_handlers import post_events
 
 
-def _publisher(sns: Any, kinesis: Any, cloud: FakeCloud) -> Publisher:
+def _publisher(sns: Any, kinesis: Any, moto_stack: MotoStack) -> Publisher:
     return Publisher(
         sns,
         kinesis,
-        standard_topic_arn=cloud.standard_topic_arn,
-        fifo_topic_arn=cloud.fifo_topic_arn,
-        stream_name=cloud.stream_name,
+        standard_topic_arn=moto_stack.standard_topic_arn,
+        fifo_topic_arn=moto_stack.fifo_topic_arn,
+        stream_name=moto_stack.stream_name,
         logger=components.logger(),
         sleep=lambda _seconds: None,
     )
@@ -50,8 +50,8 @@ def _drain_ids(queue_url: str) -> list[str]:
     return ids
 
 
-def _streamed_ids(cloud: FakeCloud) -> list[str]:
-    return [json.loads(base64.b64decode(r["kinesis"]["data"]))["id"] for r in kinesis_event(cloud)["Records"]]
+def _streamed_ids(moto_stack: MotoStack) -> list[str]:
+    return [json.loads(base64.b64decode(r["kinesis"]["data"]))["id"] for r in kinesis_event(moto_stack)["Records"]]
 
 
 class _RejectsOnce:
@@ -75,20 +75,20 @@ class _RejectsOnce:
         return {"FailedRecordCount": 1, "Records": answers}
 
 
-def test_a_batch_of_new_events_costs_three_calls_per_ten(client: Client, cloud: FakeCloud) -> None:
+def test_a_batch_of_new_events_costs_three_calls_per_ten(client: Client, moto_stack: MotoStack) -> None:
     created = post_events(client, [(f"subject-{n % 3}", "order.created") for n in range(25)])
-    records = dynamodb_stream_event(cloud)["Records"]
+    records = dynamodb_stream_event(moto_stack)["Records"]
     sns, kinesis = aws.client("sns"), aws.client("kinesis")
     calls = _count_calls(sns, kinesis)
 
-    response = _publisher(sns, kinesis, cloud).publish_stream_batch(records, Deadline(None))
+    response = _publisher(sns, kinesis, moto_stack).publish_stream_batch(records, Deadline(None))
 
     assert response == {"batchItemFailures": []}
     # 25 events: three groups of at most ten, one call per destination each (other items are skipped).
     assert calls == Counter({"PublishBatch": 6, "PutRecords": 3})
-    standard = [json.loads(m["Body"])["id"] for m in receive_all(cloud.standard_queue_url)]
-    fifo = _drain_ids(cloud.fifo_queue_url)
-    streamed = _streamed_ids(cloud)
+    standard = [json.loads(m["Body"])["id"] for m in receive_all(moto_stack.standard_queue_url)]
+    fifo = _drain_ids(moto_stack.fifo_queue_url)
+    streamed = _streamed_ids(moto_stack)
     ids = [event["id"] for event in created]
     assert sorted(standard) == sorted(fifo) == sorted(streamed) == sorted(ids)
     # Per subject, the FIFO queue holds the events in acceptance order.
@@ -97,15 +97,15 @@ def test_a_batch_of_new_events_costs_three_calls_per_ten(client: Client, cloud: 
         assert [i for i in fifo if i in expected] == expected
 
 
-def test_a_rejected_entry_is_sent_again(client: Client, cloud: FakeCloud) -> None:
+def test_a_rejected_entry_is_sent_again(client: Client, moto_stack: MotoStack) -> None:
     created = post_events(client, [("order-1", "order.created"), ("order-1", "order.paid"), ("order-2", "a")])
     sns, kinesis = aws.client("sns"), aws.client("kinesis")
     flaky = _RejectsOnce(kinesis, created[1]["id"])
 
-    response = _publisher(sns, flaky, cloud).publish_stream_batch(
-        dynamodb_stream_event(cloud)["Records"], Deadline(None)
+    response = _publisher(sns, flaky, moto_stack).publish_stream_batch(
+        dynamodb_stream_event(moto_stack)["Records"], Deadline(None)
     )
 
     assert response == {"batchItemFailures": []}
     assert flaky.rejected == 1
-    assert sorted(_streamed_ids(cloud)) == sorted(event["id"] for event in created)
+    assert sorted(_streamed_ids(moto_stack)) == sorted(event["id"] for event in created)

@@ -12,7 +12,7 @@ from chalicelib import components
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.events import NewEvent
 from chalicelib.repository import EventsRepository, NewEventItem
-from tests.unit.cloud import FakeCloud
+from tests.unit.moto_stack import MotoStack
 
 
 def new_item(event_id: str, subject: str = "order-1") -> NewEventItem:
@@ -31,9 +31,9 @@ def uuid_of(n: int) -> str:
     return f"{n:08x}-0000-4000-8000-000000000000"
 
 
-def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(cloud: FakeCloud) -> None:
+def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(moto_stack: MotoStack) -> None:
     repo = components.repository()
-    other = EventsRepository(boto3.client("dynamodb", region_name="us-east-1"), cloud.table)
+    other = EventsRepository(boto3.client("dynamodb", region_name="us-east-1"), moto_stack.table)
     real_get = repo.get
     raced = threading.Event()
 
@@ -53,7 +53,7 @@ def test_a_writer_with_a_stale_head_retries_and_takes_the_next_position(cloud: F
     assert not more
 
 
-def test_endless_contention_is_a_429_not_a_duplicate_position(cloud: FakeCloud) -> None:
+def test_endless_contention_is_a_429_not_a_duplicate_position(moto_stack: MotoStack) -> None:
     repo = components.repository()
     repo.accept(new_item(uuid_of(1)), None, 60)
     repo.get = lambda key: {"accepted": 0} if key["sk"]["S"] == "HEAD" else None  # type: ignore[method-assign]
@@ -62,7 +62,7 @@ def test_endless_contention_is_a_429_not_a_duplicate_position(cloud: FakeCloud) 
     assert [e.position for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [1]
 
 
-def test_same_idempotency_key_racing_returns_the_winner(cloud: FakeCloud) -> None:
+def test_same_idempotency_key_racing_returns_the_winner(moto_stack: MotoStack) -> None:
     service = components.event_service()
     body = {"type": "order.created", "subject": "order-1", "source": "test", "data": {}}
     new = NewEvent.from_body(body)
@@ -84,7 +84,7 @@ def test_same_idempotency_key_racing_returns_the_winner(cloud: FakeCloud) -> Non
     assert [e.id for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [winner.id]
 
 
-def test_an_event_whose_earlier_attempt_committed_is_answered_not_stored_again(cloud: FakeCloud) -> None:
+def test_an_event_whose_earlier_attempt_committed_is_answered_not_stored_again(moto_stack: MotoStack) -> None:
     """The retry after a lost reply, once DynamoDB no longer remembers its token (10 minutes), finds its pointer."""
     repo = components.repository()
     first = repo.accept(new_item(uuid_of(7)), None, 60)
