@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from tests.contract.chalice_wsgi import ChaliceWsgi
-from tests.unit.cloud import create_cloud
+from tooling.fakecloud import create_cloud
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "openapi.yaml"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from tests.unit.cloud import FakeCloud, create_cloud
+from tooling.fakecloud import FakeCloud, create_cloud
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from tests.unit.cloud import REGION, sqs_event
+from tooling.fakecloud import REGION, sqs_event
 
 Handler = Callable[[dict[str, Any]], Any]
 

@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import contract
-from tests.unit.cloud import FakeCloud
+from tooling.fakecloud import FakeCloud
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
 

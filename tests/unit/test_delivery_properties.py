@@ -43,7 +43,9 @@ from chalicelib.events import NewEvent, canonical_json
 from chalicelib.publishing import message_group_id
 from chalicelib.retry import is_transient
 from chalicelib.timefmt import utc_now
-from tests.unit.cloud import (
+from tests.unit.delivery import drive_stream
+from tests.unit.faults import Fault, Faults, mentions
+from tooling.fakecloud import (
     MAX_RECEIVE_COUNT,
     FakeCloud,
     client,
@@ -54,8 +56,6 @@ from tests.unit.cloud import (
     sns_event,
     sqs_event_from_bodies,
 )
-from tests.unit.delivery import drive_stream
-from tests.unit.faults import Fault, Faults, mentions
 
 # At least 200 examples per consumer; PROPERTY_EXAMPLES raises it for a deeper run.
 EXAMPLES = settings(

@@ -28,7 +28,9 @@ from chalicelib.events import NewEvent
 from chalicelib.items import event_bucket
 from chalicelib.service import EventService
 from chalicelib.timefmt import utc_now
-from tests.unit.cloud import (
+from tests.unit.delivery import drain_queue, drive_stream, queue_depth
+from tests.unit.faults import Fault, Faults, mentions
+from tooling.fakecloud import (
     REGION,
     FakeCloud,
     dynamodb_stream_event,
@@ -36,8 +38,6 @@ from tests.unit.cloud import (
     kinesis_record,
     sqs_event_from_bodies,
 )
-from tests.unit.delivery import drain_queue, drive_stream, queue_depth
-from tests.unit.faults import Fault, Faults, mentions
 
 JSON = {"Content-Type": "application/json", "x-api-key": "k"}
 

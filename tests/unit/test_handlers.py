@@ -17,7 +17,7 @@ from chalice.test import Client
 import app
 from chalicelib import components
 from chalicelib.timefmt import utc_now
-from tests.unit.cloud import (
+from tooling.fakecloud import (
     FakeCloud,
     body_json,
     dynamodb_stream_event,

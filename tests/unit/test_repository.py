@@ -12,7 +12,7 @@ from chalicelib import components
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.events import NewEvent
 from chalicelib.repository import EventsRepository, NewEventItem
-from tests.unit.cloud import FakeCloud
+from tooling.fakecloud import FakeCloud
 
 
 def new_item(event_id: str, subject: str = "order-1") -> NewEventItem:
