@@ -45,6 +45,8 @@ endif
 
 # The local cloud's command (localcloud/, installed editable into the virtualenv).
 LOCALCLOUD := $(abspath $(VENV))/bin/localcloud
+# The project's tooling (tooling/, installed editable too): python -m tooling.<build|bench|cost|...>.
+TOOLING := $(PY) -m tooling
 
 define timed
 	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
@@ -64,8 +66,9 @@ VENV_STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
 require-python:
 	@PYTHON="$(PYTHON)" scripts/find_python.sh $(PYTHON_VERSION) >/dev/null
 
-# pip runs from the repository's root: requirements/dev.txt installs -e ./localcloud relative to it.
-$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt localcloud/pyproject.toml | require-python
+# pip runs from the repository's root: requirements/dev.txt installs -e ./localcloud and -e ./tooling
+# relative to it.
+$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt localcloud/pyproject.toml tooling/pyproject.toml | require-python
 	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
 	@touch $@
 
@@ -91,7 +94,7 @@ contract: venv  ## Render contracts/openapi.yaml into the JSON copy the Lambda z
 
 .PHONY: build
 build: contract  ## Package the Chalice app into build/lambda/deployment.zip (reproducible)
-	$(call timed,build,$(PY) scripts/build_lambda.py --app chalice_app --out $(BUILD)/lambda)
+	$(call timed,build,$(TOOLING).build --app chalice_app --out $(BUILD)/lambda)
 
 # -- deploy -----------------------------------------------------------------------------------------
 
@@ -147,7 +150,7 @@ destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 
 # -- operations (any environment: they read build/<env>/outputs.json) ---------------------------------
 
-OPS := PYTHONPATH=scripts $(PY) -m ops --outputs $(OUTPUTS)
+OPS := $(TOOLING).ops --outputs $(OUTPUTS)
 
 .PHONY: redrive
 redrive: venv  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
@@ -160,7 +163,7 @@ replay-failures: venv  ## Re-drive from the table what the stream mappings gave 
 
 # -- tests ------------------------------------------------------------------------------------------
 
-PYTHON_SOURCES := chalice_app scripts tests integration_tests localcloud/src localcloud/tests
+PYTHON_SOURCES := chalice_app scripts tests integration_tests localcloud/src localcloud/tests tooling/src tooling/tests
 
 .PHONY: lint
 lint: venv  ## ruff, mypy and the contract checks
@@ -173,8 +176,8 @@ lint: venv  ## ruff, mypy and the contract checks
 PROPERTY_TESTS := tests/unit/test_delivery_properties.py
 
 .PHONY: unit-test
-unit-test: venv  ## Unit tests: app, handlers, build, local cloud (no deploy; the property tests are apart)
-	$(PY) -m pytest tests/unit tests/contract tests/build tests/cost tests/ops localcloud/tests tests/chaos -q \
+unit-test: venv  ## Unit tests: app, handlers, the service's zip, local cloud, tooling (no deploy; the property tests are apart)
+	$(PY) -m pytest tests/unit tests/contract tests/build localcloud/tests tooling/tests -q \
 	  --ignore=$(PROPERTY_TESTS)
 
 .PHONY: property-test
@@ -226,14 +229,14 @@ integration-test: venv  ## End-to-end tests against the deployed ENV (reads buil
 
 .PHONY: contract-test
 contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
-	$(PY) scripts/contract_test.py --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
+	$(TOOLING).contract --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
 
-# A seeded load with faults (scripts/chaos): both gateways, client retries, fault windows through the
+# A seeded load with faults (tooling.chaos): both gateways, client retries, fault windows through the
 # local cloud's (LocalStack-compatible) fault API, a poison message; then every delivery invariant is
 # checked from the table and the API. Report and figure in build/reports/$(CHAOS_NAME).{json,png}.
 # With ENV=local and no local cloud or outputs.json, it deploys first. FAULTS=0: load only (the
 # throughput figure); PROFILE=1: py-spy on the local cloud during the run; CHAOS_FLAGS: more options
-# (PYTHONPATH=scripts .venv/bin/python -m chaos --help).
+# (.venv/bin/python -m tooling.chaos --help).
 EVENTS ?= 2000
 CONCURRENCY ?= 8
 FAULTS ?= 1
@@ -244,7 +247,7 @@ chaos: venv  ## Seeded load and faults against ENV, delivery invariants checked 
 	@if [ "$(ENV)" = local ] && [ "$(LOCAL_CLOUD)" = builtin ] && { [ ! -f $(OUTPUTS) ] || \
 	  ! $(LOCALCLOUD) status --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR) >/dev/null 2>&1; }; then \
 	  echo "==> nothing deployed in $(STATE_DIR): make deploy first"; $(MAKE) deploy; fi
-	PYTHONPATH=scripts $(PY) -m chaos --outputs $(OUTPUTS) --report-dir $(BUILD)/reports --name $(CHAOS_NAME) \
+	$(TOOLING).chaos --outputs $(OUTPUTS) --report-dir $(BUILD)/reports --name $(CHAOS_NAME) \
 	  --seed $(or $(SEED),1) --events $(EVENTS) --concurrency $(CONCURRENCY) $(if $(filter 0,$(FAULTS)),--no-faults) \
 	  $(if $(PROFILE),--profile $(STATE_DIR)/localcloud.pid) $(CHAOS_FLAGS)
 
@@ -256,7 +259,7 @@ E2E_DIR := $(BUILD)/e2e
 E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 300"
 .PHONY: e2e-local
 e2e-local: build  ## Deploy a throwaway local stack, run integration, contract and a short chaos run
-	@port=$$($(PY) -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	@port=$$($(LOCALCLOUD) free-port); \
 	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
 	 rm -rf $(E2E_DIR); \
 	 trap '$(MAKE) local-down $$vars' EXIT; \
@@ -273,7 +276,7 @@ test: venv  ## Everything CI runs
 
 .PHONY: bench
 bench: build  ## Measure zip, imports, request cost and the local cloud; writes build/bench/results.json
-	$(PY) scripts/bench.py --out $(BUILD)/bench/results.json
+	$(TOOLING).bench --out $(BUILD)/bench/results.json
 
 # The cost model reads the bench's handler figures (make bench) and each environment's settings from
 # its Terraform `sizing` output (terraform console, offline). Without ENV on the command line: dev and prod.
@@ -281,8 +284,12 @@ COST_ENVS = $(if $(filter file,$(origin ENV)),dev prod,$(ENV))
 
 .PHONY: cost
 cost: venv  ## Cost per million events and capacity on paper (ENV=..., default dev and prod); needs `make bench`
-	@PYTHONPATH=scripts $(PY) -m cost $(addprefix --env ,$(COST_ENVS)) --results $(BUILD)/bench/results.json \
+	@$(TOOLING).cost $(addprefix --env ,$(COST_ENVS)) --results $(BUILD)/bench/results.json \
 	  --out-dir $(BUILD)/reports $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
+
+.PHONY: docs
+docs: venv  ## Regenerate the Terraform modules' README tables (inputs, outputs) from their code
+	@$(TOOLING).docs --write
 
 .PHONY: clean
 clean:  ## Remove build output (not the virtualenv)

@@ -1,18 +1,22 @@
-"""Small helpers for the end-to-end tests: posting, reading and waiting."""
+"""Small helpers for the end-to-end tests: posting, reading, and the pace of waiting.
+
+Waiting is ``localcloud.testing.wait_for`` (the repository's one polling helper), given these
+tests' timeout and interval: ``wait_for(check, what, timeout=SETTLE_SECONDS, interval=POLL_SECONDS)``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
 # Seconds to wait for asynchronous effects; AWS targets may need more than the local cloud.
 SETTLE_SECONDS = float(os.environ.get("SETTLE_SECONDS", "10"))
+# How often they poll a deployed stack: its gateways throttle per API key.
+POLL_SECONDS = 0.2
 REQUEST_TIMEOUT = 30
 
 
@@ -34,18 +38,6 @@ def get_json(http: requests.Session, url: str, key: str) -> Any:
     response = http.get(url, headers={"x-api-key": key}, timeout=REQUEST_TIMEOUT)
     assert response.status_code == 200, (url, response.status_code, response.text)
     return response.json()
-
-
-def wait_for[T](check: Callable[[], T | None], what: str, timeout: float = SETTLE_SECONDS, every: float = 0.2) -> T:
-    """Poll until check() returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last seen: {last!r}")
 
 
 def assert_error_body(response: requests.Response, status: int) -> dict[str, Any]:

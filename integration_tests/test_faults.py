@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from integration_tests.chaos import FaultInjection
-from integration_tests.support import get_json, post_event, unique, wait_for
+from integration_tests.support import POLL_SECONDS, SETTLE_SECONDS, get_json, post_event, unique
+from localcloud.testing import wait_for
 
 
 def _accept_transactions(**extra: Any) -> dict[str, Any]:
@@ -55,4 +56,6 @@ def test_a_lost_accept_reply_stores_the_event_once(
         return [e["sequence"] for e in events] if all(e["sequence"] is not None for e in events) else None
 
     # Stored twice, the first would hold two positions and the second event would be number 3.
-    assert wait_for(sequenced, f"events of {subject} to be sequenced") == [1, 2]
+    assert wait_for(
+        sequenced, f"events of {subject} to be sequenced", timeout=SETTLE_SECONDS, interval=POLL_SECONDS
+    ) == [1, 2]

@@ -11,14 +11,8 @@ import pytest
 import requests
 
 from integration_tests.conftest import Aws
-from integration_tests.support import (
-    SETTLE_SECONDS,
-    assert_error_body,
-    get_json,
-    post_event,
-    unique,
-    wait_for,
-)
+from integration_tests.support import POLL_SECONDS, SETTLE_SECONDS, assert_error_body, get_json, post_event, unique
+from localcloud.testing import wait_for
 
 
 def new_body(subject: str, event_type: str = "order.created", **data: Any) -> dict[str, Any]:
@@ -91,7 +85,9 @@ def test_each_event_is_processed_and_sequenced_within_the_deadline(
         done = all(e["status"] == "processed" and e["sequence"] is not None for e in events)
         return events if done else None
 
-    events = wait_for(settled, f"events of {subject} to be processed and sequenced")
+    events = wait_for(
+        settled, f"events of {subject} to be processed and sequenced", timeout=SETTLE_SECONDS, interval=POLL_SECONDS
+    )
     assert [e["sequence"] for e in events] == [1, 2, 3]
 
 
@@ -117,7 +113,7 @@ def test_fifty_events_over_five_subjects_keep_per_subject_order(
             items = get_json(http, f"{base}/v1/events?subject={subject}&limit=100", api_key)["items"]
             return items if all(item["sequence"] is not None for item in items) else None
 
-        items = wait_for(listed, f"sequences of {subject}", timeout=max(SETTLE_SECONDS, 30))
+        items = wait_for(listed, f"sequences of {subject}", timeout=max(SETTLE_SECONDS, 30), interval=POLL_SECONDS)
         assert [item["id"] for item in items] == ids
         assert [item["sequence"] for item in items] == list(range(1, 11))
 
@@ -131,7 +127,7 @@ def test_fifty_events_over_five_subjects_keep_per_subject_order(
             stats: dict[str, Any] = get_json(http, f"{base}/v1/subjects/{subject}/stats", api_key)
             return stats if stats["total"] == 10 else None
 
-        stats = wait_for(counted, f"stats of {subject}", timeout=max(SETTLE_SECONDS, 30))
+        stats = wait_for(counted, f"stats of {subject}", timeout=max(SETTLE_SECONDS, 30), interval=POLL_SECONDS)
         assert stats["by_type"] == expected_by_type
         assert stats["last_sequence"] == 10
         assert stats["first_occurred_at"] <= stats["last_occurred_at"]
@@ -187,7 +183,10 @@ def test_poison_message_goes_to_the_dlq_and_its_batch_neighbours_succeed(
         return bodies if marker in bodies else None
 
     in_dlq = wait_for(
-        dead_lettered, "the poison message in the DLQ", timeout=float(os.environ.get("DLQ_WAIT_SECONDS", "60"))
+        dead_lettered,
+        "the poison message in the DLQ",
+        timeout=float(os.environ.get("DLQ_WAIT_SECONDS", "60")),
+        interval=POLL_SECONDS,
     )
     assert not in_dlq & set(neighbours), "a valid neighbour of the poison message was dead-lettered"
     for event in events:
@@ -206,6 +205,8 @@ def test_redelivered_message_changes_nothing(
             and get_json(http, f"{base}/v1/subjects/{subject}/stats", api_key)["total"] == 1
         ),
         "the event to settle",
+        timeout=SETTLE_SECONDS,
+        interval=POLL_SECONDS,
     )
     before = _event_item(aws, outputs, subject, 1)
     stats_before = get_json(http, f"{base}/v1/subjects/{subject}/stats", api_key)
@@ -227,6 +228,8 @@ def test_redelivered_message_changes_nothing(
             and _queue_messages(aws, outputs["fifo_queue_url"]) == 0
         ),
         "the redelivered messages to be consumed",
+        timeout=SETTLE_SECONDS,
+        interval=POLL_SECONDS,
     )
     time.sleep(1)
     assert _event_item(aws, outputs, subject, 1) == before
@@ -250,5 +253,8 @@ def test_schedule_fires_the_reconciler(http: requests.Session, outputs: dict[str
         return bool(found.get("events"))
 
     wait_for(
-        reconciled, "a reconciler run in its log group", timeout=float(os.environ.get("SCHEDULE_WAIT_SECONDS", "30"))
+        reconciled,
+        "a reconciler run in its log group",
+        timeout=float(os.environ.get("SCHEDULE_WAIT_SECONDS", "30")),
+        interval=POLL_SECONDS,
     )

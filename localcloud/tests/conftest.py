@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apigateway_support import Gateway, running_gateway
 
-from localcloud.testing import Cloud, running_cloud
+from apigateway_support import Gateway, running_gateway
+from localcloud.testing import Cloud, dummy_aws_environment, running_cloud
 
 FUNCTIONS = Path(__file__).with_name("functions")
 
@@ -28,13 +28,7 @@ def _no_real_account() -> Iterator[None]:
     Session-wide, so it is in force before any module-scoped fixture runs. ``make`` exports
     AWS_ENDPOINT_URL for ENV=local; a profile that does not exist here would fail every client.
     """
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-            patch.delenv(name, raising=False)
-        patch.setenv("AWS_ACCESS_KEY_ID", "test")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        patch.setenv("AWS_REGION", "us-east-1")
+    with dummy_aws_environment():
         yield
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import requests
-from apigateway_support import STAGE, Gateway, error_body
 from moto.apigateway.models import GatewayResponse
 
+from apigateway_support import STAGE, Gateway, error_body
 from localcloud.apigateway.gateway_responses import (
     INVALID_API_KEY,
     RenderContext,

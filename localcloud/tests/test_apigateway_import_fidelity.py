@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from apigateway_support import OPENAPI, Gateway, operation
 from moto.apigateway.models import APIGatewayBackend
 
+from apigateway_support import OPENAPI, Gateway, operation
 from localcloud.apigateway.data_plane import install_import_fidelity
 from localcloud.apigateway.import_fidelity import operations_only, requires_api_key
 

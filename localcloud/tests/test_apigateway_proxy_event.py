@@ -8,6 +8,7 @@ import base64
 import json
 
 import requests
+
 from apigateway_support import ACCOUNT, KEY_VALUE, PNG_BYTES, STAGE, Gateway, fn_arn
 
 

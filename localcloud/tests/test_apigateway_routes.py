@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import requests
+from moto.apigateway.models import apigateway_backends
+
 from apigateway_support import (
     ACCOUNT,
     DISABLED_KEY_VALUE,
@@ -20,8 +22,6 @@ from apigateway_support import (
     aws_proxy,
     error_body,
 )
-from moto.apigateway.models import apigateway_backends
-
 from localcloud.apigateway.data_plane import wrap_wsgi_app
 from localcloud.apigateway.routes import find_rest_api
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 import requests
-from chaos_support import EFFECTS, FAULTS, faults
 
+from chaos_support import EFFECTS, FAULTS, faults
 from localcloud.testing import Cloud
 
 

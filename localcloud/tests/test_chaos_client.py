@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from chaos_support import EFFECTS, faults
 
+from chaos_support import EFFECTS, faults
 from localcloud.__main__ import main as cli
 from localcloud.testing import Cloud
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 from botocore.exceptions import ClientError
-from chaos_support import counting_client, create_table, error_of, faults, put
 
+from chaos_support import counting_client, create_table, error_of, faults, put
 from localcloud.testing import Cloud
 
 

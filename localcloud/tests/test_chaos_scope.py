@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from chaos_support import EFFECTS, counting_client, create_table, error_of, faults
 
+from chaos_support import EFFECTS, counting_client, create_table, error_of, faults
 from localcloud.testing import Cloud
 
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 from botocore.parsers import QueryParser
-from chaos_support import counting_client, create_table, error_of, faults, put
 
+from chaos_support import counting_client, create_table, error_of, faults, put
 from localcloud.testing import Cloud
 
 

@@ -1,7 +1,8 @@
 """The command line: up (daemonised, pid file, reuse), status, tick, down.
 
-It runs as the installed ``localcloud`` command, with no PYTHONPATH: the package
-needs none, and neither do the server it starts nor that server's Lambda workers.
+It runs as the installed ``localcloud`` command, with none of the caller's Python settings
+(no search path from the environment): the package needs none, and neither do the server it
+starts nor that server's Lambda workers.
 """
 
 from __future__ import annotations
@@ -17,21 +18,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from localcloud.testing import ROLE_POLICY, aws_client, function_zip
+from localcloud.testing import ROLE_POLICY, aws_client, free_port, function_zip
 
 FUNCTIONS = Path(__file__).with_name("functions")
 # The console script pip installs beside the interpreter.
 COMMAND = Path(sys.executable).with_name("localcloud")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _cli(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
     command = [sys.executable, "-m", "localcloud"] if module else [str(COMMAND)]
     return subprocess.run([*command, *args], capture_output=True, text=True, env=env, timeout=90, check=False)
 
@@ -40,8 +35,17 @@ def _cli(*args: str, module: bool = False) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_command(module: bool) -> None:
     result = _cli("--help", module=module)
     assert result.returncode == 0, result.stderr
-    for command in ("up", "down", "status", "tick", "chaos", "run"):
+    for command in ("up", "down", "status", "tick", "chaos", "run", "free-port"):
         assert command in result.stdout
+
+
+def test_free_port_prints_a_port_nothing_listens_on() -> None:
+    result = _cli("free-port")
+    assert result.returncode == 0, result.stderr
+    port = int(result.stdout)
+    assert 1024 <= port <= 65535
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # free: it binds
 
 
 def _alive(pid: int) -> bool:
@@ -71,7 +75,7 @@ def _start_a_worker(port: int) -> int:
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port, state = _free_port(), tmp_path / "state"
+    port, state = free_port(), tmp_path / "state"
     try:
         yield port, state
     finally:

@@ -6,23 +6,24 @@ import json
 import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import APP_DIR
+from tooling.build.lambda_zip import build
+from tooling.build.reproducible_zip import architecture_ties
+from tooling.repository import APP_DIR
 
 
 @pytest.fixture(scope="module")
-def service_build(tmp_path_factory: pytest.TempPathFactory, build_lambda: ModuleType) -> Path:
+def service_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("service-zip")
-    build_lambda.build(APP_DIR, out)
+    build(APP_DIR, out)
     return out
 
 
-def test_the_zip_is_architecture_neutral(service_build: Path, build_lambda: ModuleType) -> None:
+def test_the_zip_is_architecture_neutral(service_build: Path) -> None:
     """One zip serves arm64 and x86_64 environments only while nothing in it is compiled."""
-    ties = build_lambda.architecture_ties((service_build / "deployment.zip").read_bytes())
+    ties = architecture_ties((service_build / "deployment.zip").read_bytes())
     assert ties == {}, "packages that tie the zip to one architecture: " + "; ".join(
         f"{package} ({', '.join(found)})" for package, found in ties.items()
     )

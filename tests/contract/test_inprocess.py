@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from tests.contract.chalice_wsgi import ChaliceWsgi
-from tests.unit.cloud import create_cloud
+from tooling.moto_stack import create_moto_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT / "contracts" / "openapi.yaml"
@@ -53,7 +53,7 @@ def app_wsgi() -> Iterator[ChaliceWsgi]:
     from moto import mock_aws
 
     with mock_aws(), pytest.MonkeyPatch.context() as patch:
-        for name, value in create_cloud().environment().items():
+        for name, value in create_moto_stack().environment().items():
             patch.setenv(name, value)
         import app
         from chalicelib import components

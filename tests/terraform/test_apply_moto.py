@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ from typing import Any
 import boto3
 import pytest
 
+from localcloud.testing import free_port
 from tests.terraform import moved_blocks
 
 pytestmark = pytest.mark.slow
@@ -106,12 +106,6 @@ class Run:
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _lambda_zip() -> Path:
@@ -190,7 +184,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         backends.clear()  # fresh account, whatever ran before in this process
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

@@ -18,7 +18,7 @@ What keeps that true, checked here from the code (no Terraform run):
   a root may repeat a stack check so a plan fails early, never add or change one;
 - every stack variable without a default is passed.
 
-The checks read the layout `terraform fmt` writes (see module_docs.py); the
+The checks read the layout `terraform fmt` writes (see tooling/docs/terraform_readmes.py); the
 last tests break copies of the files on purpose and require each break to be
 reported, so the checks cannot pass vacuously.
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform import module_docs
+from tooling.docs import terraform_readmes as hcl
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVS = ROOT / "terraform" / "envs"
@@ -67,12 +67,12 @@ def _expression(lines: list[str], start: int, indent: int, name: str) -> str | N
         match = pattern.match(lines[index])
         if not match:
             continue
-        parts, depth = [match.group(1)], module_docs._depth(match.group(1))
+        parts, depth = [match.group(1)], hcl.depth(match.group(1))
         for inner in lines[index + 1 :]:
             if depth <= 0:
                 break
             parts.append(inner)
-            depth += module_docs._depth(inner)
+            depth += hcl.depth(inner)
         return "\n".join(parts)
     return None
 
@@ -102,7 +102,7 @@ def _conditions(body: list[str]) -> tuple[str, ...]:
 
 def declared_variables(path: Path) -> dict[str, Declared]:
     result = {}
-    for name, body in module_docs._blocks(path.read_text(), "variable"):
+    for name, body in hcl.blocks(path.read_text(), "variable"):
         top = _top_level(body)
         type_text = _expression(top, 0, 2, "type") or "any"
         default = _expression(top, 0, 2, "default")
@@ -119,7 +119,7 @@ def declared_variables(path: Path) -> dict[str, Declared]:
 
 def module_arguments(path: Path, call: str) -> dict[str, str]:
     """The arguments of `module "<call>"` (source included) as name -> expression."""
-    blocks = [body for name, body in module_docs._blocks(path.read_text(), "module") if name == call]
+    blocks = [body for name, body in hcl.blocks(path.read_text(), "module") if name == call]
     assert len(blocks) == 1, f"{path} must call module {call!r} once"
     body, arguments = blocks[0], {}
     for index, line in enumerate(body):
@@ -218,7 +218,7 @@ def _without_null_guard(condition: str, name: str) -> str | None:
     for guard in (f"var.{name} == null ? true : ", f"var.{name} == null || "):
         if condition.startswith(guard):
             rest = condition.removeprefix(guard).strip()
-            if rest.startswith("(") and rest.endswith(")") and module_docs._depth(rest[1:-1]) == 0:
+            if rest.startswith("(") and rest.endswith(")") and hcl.depth(rest[1:-1]) == 0:
                 rest = rest[1:-1].strip()
             return _normalise(rest)
     return None

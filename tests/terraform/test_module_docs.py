@@ -1,4 +1,4 @@
-"""Every Terraform module has a README whose inputs and outputs tables match its code."""
+"""Every Terraform module has a README whose inputs and outputs tables match its code (tooling.docs renders them)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.terraform import module_docs
+from tooling.docs import terraform_readmes
 
-MODULES = module_docs.modules()
+MODULES = terraform_readmes.modules()
 
 
 def test_every_module_is_found() -> None:
@@ -24,14 +24,12 @@ def test_module_files_exist(module: Path) -> None:
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
 def test_every_variable_and_output_is_described(module: Path) -> None:
-    undescribed = [v.name for v in module_docs.variables(module) if not v.description]
-    undescribed += [o.name for o in module_docs.outputs(module) if not o.description]
+    undescribed = [v.name for v in terraform_readmes.variables(module) if not v.description]
+    undescribed += [o.name for o in terraform_readmes.outputs(module) if not o.description]
     assert not undescribed, f"{module.name}: no description for {undescribed}"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)
 def test_readme_tables_are_current(module: Path) -> None:
-    current, fresh = module_docs.updated_readme(module)
-    assert current == fresh, (
-        f"{module.name}/README.md tables are stale: run `python -m tests.terraform.module_docs --write`"
-    )
+    current, fresh = terraform_readmes.updated_readme(module)
+    assert current == fresh, f"{module.name}/README.md tables are stale: run `make docs`"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from tests.unit.moto_stack import MotoStack, create_moto_stack
+from tooling.moto_stack import MotoStack, create_moto_stack
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from tests.unit.moto_stack import REGION, sqs_event
+from tooling.moto_stack import REGION, sqs_event
 
 Handler = Callable[[dict[str, Any]], Any]
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from chalicelib import components
 from chalicelib.events import NewEvent, canonical_json
 from tests.unit.faults import Fault, Faults
-from tests.unit.moto_stack import MotoStack, client, create_table
+from tooling.moto_stack import MotoStack, client, create_table
 
 # At least 200 examples per consumer; PROPERTY_EXAMPLES raises it for a deeper run.
 EXAMPLES = settings(

@@ -8,8 +8,8 @@ from collections import Counter
 from typing import Any
 
 from chalicelib import components, items
-from tests.unit.moto_stack import client
 from tests.unit.property_examples import Accepted
+from tooling.moto_stack import client
 
 
 def table_items() -> dict[str, dict[str, dict[str, Any]]]:

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from tests.unit.moto_stack import MAX_RECEIVE_COUNT, sqs_event_from_bodies
+from tooling.moto_stack import MAX_RECEIVE_COUNT, sqs_event_from_bodies
 
 
 class Queue:

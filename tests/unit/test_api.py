@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import contract
-from tests.unit.moto_stack import MotoStack
+from tooling.moto_stack import MotoStack
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
 

@@ -44,15 +44,6 @@ from chalicelib.retry import is_transient
 from chalicelib.timefmt import utc_now
 from tests.unit.delivery import drive_stream
 from tests.unit.faults import Fault, Faults, mentions
-from tests.unit.moto_stack import (
-    MotoStack,
-    client,
-    dynamodb_stream_event,
-    kinesis_event,
-    kinesis_record,
-    sns_event,
-    sqs_event_from_bodies,
-)
 from tests.unit.property_examples import (
     DELIVERED,
     EXAMPLES,
@@ -75,6 +66,15 @@ from tests.unit.property_invariants import (
     table_items,
 )
 from tests.unit.property_sources import Queue, shard
+from tooling.moto_stack import (
+    MotoStack,
+    client,
+    dynamodb_stream_event,
+    kinesis_event,
+    kinesis_record,
+    sns_event,
+    sqs_event_from_bodies,
+)
 
 
 @pytest.fixture

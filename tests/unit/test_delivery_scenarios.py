@@ -30,7 +30,7 @@ from chalicelib.service import EventService
 from chalicelib.timefmt import utc_now
 from tests.unit.delivery import drain_queue, drive_stream, queue_depth
 from tests.unit.faults import Fault, Faults, mentions
-from tests.unit.moto_stack import (
+from tooling.moto_stack import (
     MAX_RECEIVE_COUNT,
     REGION,
     MotoStack,

@@ -17,7 +17,7 @@ from chalice.test import Client
 import app
 from chalicelib import components
 from chalicelib.timefmt import utc_now
-from tests.unit.moto_stack import (
+from tooling.moto_stack import (
     MotoStack,
     body_json,
     dynamodb_stream_event,

@@ -12,8 +12,8 @@ from chalice.test import Client
 from chalicelib import aws, components
 from chalicelib.publishing import Publisher
 from chalicelib.retry import Deadline
-from tests.unit.moto_stack import MotoStack, client, dynamodb_stream_event, kinesis_event, receive_all
 from tests.unit.test_handlers import post_events
+from tooling.moto_stack import MotoStack, client, dynamodb_stream_event, kinesis_event, receive_all
 
 
 def _publisher(sns: Any, kinesis: Any, moto_stack: MotoStack) -> Publisher:

@@ -12,7 +12,7 @@ from chalicelib import components
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.events import NewEvent
 from chalicelib.repository import EventsRepository, NewEventItem
-from tests.unit.moto_stack import MotoStack
+from tooling.moto_stack import MotoStack
 
 
 def new_item(event_id: str, subject: str = "order-1") -> NewEventItem:

@@ -1,4 +1,4 @@
-"""Command line: localcloud {up,down,status,tick,chaos,run} [--port N] [--state-dir DIR].
+"""Command line: localcloud {up,down,status,tick,chaos,run} [--port N] [--state-dir DIR], or localcloud free-port.
 
 The same as `python -m localcloud`. Only `run` imports moto: the other commands answer at once.
 """
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from localcloud import daemon
@@ -25,6 +26,7 @@ COMMANDS = {
     "chaos": "fault injection: add '<rule or list>', list, or clear every rule and effect",
     "run": "run in the foreground (what `up` starts; for debugging)",
 }
+FREE_PORT = "print a free port on 127.0.0.1, for a throwaway local cloud (make e2e-local)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "chaos":
             command.add_argument("action", choices=chaos_client.ACTIONS)
             command.add_argument("rules", nargs="?", help="for add: a JSON rule or list of rules")
+    commands.add_parser("free-port", help=FREE_PORT, description=FREE_PORT)
     return parser
 
 
@@ -78,19 +81,20 @@ def run(port: int, state_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "free-port":
+        print(daemon.free_port())
+        return 0
     port = args.port if args.port is not None else default_port()
     state_dir: Path = args.state_dir
-    if args.command == "up":
-        return daemon.up(port, state_dir)
-    if args.command == "down":
-        return daemon.down(port, state_dir)
-    if args.command == "status":
-        return daemon.status(port, state_dir)
-    if args.command == "tick":
-        return daemon.tick(port)
-    if args.command == "chaos":
-        return chaos_client.main(port, args.action, args.rules)
-    return run(port, state_dir)
+    commands: dict[str, Callable[[], int]] = {
+        "up": lambda: daemon.up(port, state_dir),
+        "down": lambda: daemon.down(port, state_dir),
+        "status": lambda: daemon.status(port, state_dir),
+        "tick": lambda: daemon.tick(port),
+        "chaos": lambda: chaos_client.main(port, args.action, args.rules),
+        "run": lambda: run(port, state_dir),
+    }
+    return commands[args.command]()
 
 
 if __name__ == "__main__":

@@ -47,6 +47,15 @@ def health(port: int, timeout: float = 1.0) -> dict[str, Any] | None:
     return body if isinstance(body, dict) and body.get("service") == "localcloud" else None
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now: for a local cloud (or any test
+    server) of its own, never 4566 where a developer's may run. The one helper of the repository
+    for this (``localcloud free-port`` prints one; ``localcloud.testing`` exports it for tests)."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
 def _port_taken(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)

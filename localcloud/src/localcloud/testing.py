@@ -1,8 +1,10 @@
 """Helpers for tests that drive a local cloud: a handle with boto3 clients and
-function deployment, deployment packages from source files, and polling.
+function deployment, deployment packages from source files, polling and free ports.
 
 Used by the package's own tests; usable by any test that starts a LocalCloud
-(``running_cloud``) in its process.
+(``running_cloud``) in its process. ``wait_for`` and ``free_port`` are the repository's
+only helpers of their kind: the project's tooling, its tests and its end-to-end tests use
+them too. Importing this module does not import moto; ``running_cloud`` does.
 """
 
 from __future__ import annotations
@@ -10,20 +12,36 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+from unittest import mock
 
 import boto3
 from botocore.config import Config
 
-from localcloud.moto_patches.internals import reset_backends
-from localcloud.server import LocalCloud
+from localcloud.daemon import free_port
 from localcloud.settings import DEFAULT_REGION, Settings
+
+if TYPE_CHECKING:
+    from localcloud.server import LocalCloud
+
+__all__ = [
+    "ROLE_POLICY",
+    "Cloud",
+    "aws_client",
+    "dummy_aws_environment",
+    "free_port",
+    "function_zip",
+    "read_records",
+    "running_cloud",
+    "wait_for",
+]
 
 ROLE_POLICY = json.dumps(
     {
@@ -33,6 +51,30 @@ ROLE_POLICY = json.dumps(
         ],
     }
 )
+
+
+# Inherited, these would let a test reach a real account or another endpoint: `make` exports
+# AWS_ENDPOINT_URL for ENV=local (moto-mocked clients would go to whatever listens there), a
+# profile that does not exist here fails every client, and MOTO_IAM_LOAD_MANAGED_POLICIES makes
+# every fresh moto account load about a thousand IAM policies (tests that need them set it).
+_INHERITED_AWS_SETTINGS = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_IAM_LOAD_MANAGED_POLICIES")
+
+
+@contextlib.contextmanager
+def dummy_aws_environment() -> Iterator[None]:
+    """Dummy credentials and region in ``os.environ`` while it lasts, nothing inherited that could
+    reach a real account or another endpoint; the previous environment comes back afterwards.
+    Test suites enter it in a session-wide autouse fixture, before any other fixture runs."""
+    with mock.patch.dict(os.environ):
+        for name in _INHERITED_AWS_SETTINGS:
+            os.environ.pop(name, None)
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",  # noqa: S106  (the emulator's dummy credentials)
+            AWS_DEFAULT_REGION=DEFAULT_REGION,
+            AWS_REGION=DEFAULT_REGION,
+        )
+        yield
 
 
 def aws_client(service: str, endpoint_url: str, config: Config | None = None) -> Any:
@@ -59,15 +101,18 @@ def function_zip(directory: Path, *modules: str, extra: dict[str, str] | None = 
     return buffer.getvalue()
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until ``condition()`` is truthy; return its value or fail."""
+def wait_for[T](
+    condition: Callable[[], T | None], what: str = "the condition", timeout: float = 10.0, interval: float = 0.05
+) -> T:
+    """Poll until ``condition()`` returns something truthy and return it; after ``timeout``
+    seconds fail (AssertionError) naming ``what`` and the last value seen."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last seen: {value!r}")
         time.sleep(interval)
 
 
@@ -142,6 +187,10 @@ def running_cloud(tmp: Path, functions_dir: Path) -> Iterator[Cloud]:
     IAM is built without AWS's managed policies (a second per build); nothing a test
     creates needs them.
     """
+    # moto loads here, not when a test module imports the helpers above.
+    from localcloud.moto_patches.internals import reset_backends  # noqa: PLC0415
+    from localcloud.server import LocalCloud  # noqa: PLC0415
+
     reset_backends(keep=_SHARED_SERVICES)
     settings = Settings(
         port=0,

@@ -1,1 +1,0 @@
-"""Day-two operations against any deployed environment, reading only build/<env>/outputs.json."""
