@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 
@@ -34,3 +35,22 @@ def test_kinesis_lines_follow_the_stream_mode(bench: HandlersBench, dev_sizing: 
     assert report.line("kinesis.provisioned.put_payload_units").quantity == 1
     with pytest.raises(KeyError):
         report.line("kinesis.on_demand.stream_hours")
+
+
+def test_sns_is_billed_per_publish_batch_of_an_invocations_new_events(
+    bench: HandlersBench, prod_sizing: Sizing, data_with: Callable[..., CostData]
+) -> None:
+    def publishes(events_per_invocation: float) -> float:
+        batches = {"publisher": events_per_invocation, "processor": 3, "sequencer": 1, "analytics": 3}
+        costs = data_with(env={"prod": {"records_per_invocation": batches}})
+        report = model.cost_report(bench, prod_sizing, costs, "prod")
+        standard, fifo = report.line("sns.standard.publish"), report.line("sns.fifo.publish")
+        assert standard.quantity == fifo.quantity
+        return standard.quantity
+
+    # One event per invocation: one request per event; 2.5 events of 700 bytes share one 64 KB request,
+    # so 1 / 2.5 = 0.4 requests per event; more than ten still go ten to a request.
+    assert publishes(1) == pytest.approx(1.0)
+    assert publishes(2.5) == pytest.approx(0.4)
+    assert publishes(10) == pytest.approx(0.1)
+    assert publishes(20) == pytest.approx(0.1)

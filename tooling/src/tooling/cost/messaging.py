@@ -1,7 +1,8 @@
 """Messaging cost lines: the SNS topics, the SQS queues and the Kinesis stream, per accepted event.
 
-Added from the data file, since the handlers cannot see them: SNS's publishes and deliveries (64 KB
-chunks on the standard topic, payload bytes on the FIFO one), SNS's SendMessage into each queue, the
+Added from the data file, since the handlers cannot see them: SNS's publishes and deliveries (the
+publisher sends each invocation's new events in PublishBatch requests of up to ten, billed per 64 KB
+chunk of a request; payload bytes on the FIFO topic), SNS's SendMessage into each queue, the
 pollers' receive and delete per batch and their idle long polls, and Kinesis, on-demand (stream-hours,
 data in rounded up to 1 KB per record, data out) or provisioned (shard-hours, 25 KB PUT payload units).
 """
@@ -14,7 +15,10 @@ from collections.abc import Mapping
 from tooling.cost.data import CostData
 from tooling.cost.lines import GIB, Line, priced_line
 from tooling.cost.sizing import Sizing
-from tooling.cost.usage import Usage
+from tooling.cost.usage import Usage, records_per_invocation
+
+# SNS PublishBatch takes up to ten entries.
+PUBLISH_BATCH = 10
 
 
 def messaging_lines(usage: Mapping[str, Usage], sizing: Sizing, data: CostData, env: str) -> list[Line]:
@@ -26,14 +30,13 @@ def messaging_lines(usage: Mapping[str, Usage], sizing: Sizing, data: CostData, 
     seconds = a.number("hours_per_month") * 3600
     pollers = data.quotas.value("lambda.sqs_initial_pollers")
     idle_polls = pollers * seconds / a.number("sqs_long_poll_seconds")
+    # One PublishBatch request per topic carries up to ten of an invocation's new events.
+    batch = max(1.0, min(float(PUBLISH_BATCH), records_per_invocation(sizing, data, env)[0]["publisher"]))
+    requests = math.ceil(batch * size / 65536) / batch
+    basis = f"PublishBatch of {batch:g} events of {size:g} bytes per request ({requests:.3g} x 64 KB chunk per event)"
     lines = [
         priced_line(
-            "sns.standard.publish",
-            "SNS",
-            "standard topic: publishes",
-            chunks,
-            prices["sns.standard.publish"],
-            f"1 publish of {size:g} bytes ({chunks} x 64 KB chunk)",
+            "sns.standard.publish", "SNS", "standard topic: publishes", requests, prices["sns.standard.publish"], basis
         ),
         priced_line(
             "sns.standard.delivery_sqs",
@@ -51,7 +54,7 @@ def messaging_lines(usage: Mapping[str, Usage], sizing: Sizing, data: CostData, 
             prices["sns.standard.delivery_lambda"],
             "filter policy on the type attribute: alert.* only",
         ),
-        priced_line("sns.fifo.publish", "SNS", "FIFO topic: publishes", 1.0, prices["sns.fifo.publish"], "1 per event"),
+        priced_line("sns.fifo.publish", "SNS", "FIFO topic: publishes", requests, prices["sns.fifo.publish"], basis),
         priced_line(
             "sns.fifo.publish_payload",
             "SNS",
