@@ -33,6 +33,7 @@ module "stack" {
   stream_shard_count            = var.stream_shard_count
   stream_retention_period       = var.stream_retention_period
   stream_batch_size             = var.stream_batch_size
+  stream_parallelization_factor = var.stream_parallelization_factor
   reconcile_schedule_expression = var.reconcile_schedule_expression
   reconcile_after_seconds       = var.reconcile_after_seconds
   stage_name                    = var.stage_name

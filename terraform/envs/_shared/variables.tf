@@ -128,6 +128,12 @@ variable "stream_retention_period" {
   default     = null
 }
 
+variable "stream_parallelization_factor" {
+  description = "Batches each stream shard feeds at once to its function, 1 to 10 (order kept per subject)."
+  type        = number
+  default     = null
+}
+
 variable "stream_batch_size" {
   description = "Records per invocation of the stream consumers, 1 to 1000."
   type        = number

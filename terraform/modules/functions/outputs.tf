@@ -107,7 +107,7 @@ output "event_source_mapping_uuids" {
 }
 
 output "event_source_mappings" {
-  description = "What each poll-based trigger was given, keyed by mapping name: function, source_type, batch_size, maximum_concurrency (null: Lambda's default scaling), maximum_record_age_in_seconds, maximum_retry_attempts, bisect_batch_on_function_error and on_failure_destination_arn (null for sqs, whose failures go to the queue's own DLQ), and filter_patterns."
+  description = "What each poll-based trigger was given, keyed by mapping name: function, source_type, batch_size, maximum_concurrency (null: Lambda's default scaling), maximum_record_age_in_seconds, maximum_retry_attempts, bisect_batch_on_function_error, parallelization_factor and on_failure_destination_arn (null for sqs, whose failures go to the queue's own DLQ), and filter_patterns."
   value = {
     for k, m in aws_lambda_event_source_mapping.this : k => {
       function                       = var.event_source_mappings[k].function
@@ -117,6 +117,7 @@ output "event_source_mappings" {
       maximum_record_age_in_seconds  = var.event_source_mappings[k].source_type == "sqs" ? null : m.maximum_record_age_in_seconds
       maximum_retry_attempts         = var.event_source_mappings[k].source_type == "sqs" ? null : m.maximum_retry_attempts
       bisect_batch_on_function_error = var.event_source_mappings[k].source_type == "sqs" ? null : m.bisect_batch_on_function_error
+      parallelization_factor         = var.event_source_mappings[k].source_type == "sqs" ? null : m.parallelization_factor
       on_failure_destination_arn     = one(flatten([for d in m.destination_config : [for f in d.on_failure : f.destination_arn]]))
       filter_patterns                = flatten([for c in m.filter_criteria : [for f in c.filter : f.pattern]])
     }

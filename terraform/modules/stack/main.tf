@@ -358,6 +358,7 @@ locals {
     bisect_batch_on_function_error     = var.stream_bisect_batch_on_function_error
     maximum_retry_attempts             = var.stream_maximum_retry_attempts
     maximum_record_age_in_seconds      = var.stream_maximum_record_age_in_seconds
+    parallelization_factor             = var.stream_parallelization_factor
     on_failure_destination_arn         = module.messaging.stream_failure_queue_arn
   }
 }

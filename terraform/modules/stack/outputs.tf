@@ -161,18 +161,19 @@ output "alarm_topic_arn" {
 ################################################################################
 
 output "sizing" {
-  description = "The capacity settings of the stack, for the cost and capacity model: environment, architecture, runtime, api_snapstart, each function's effective memory_size, timeout and reserved_concurrency (the stack's defaults with the environment's overrides), batch sizes, stream mode and shards, FIFO high throughput, API throttling, max_receive_count, log level and the reconciler's schedule. Built from input variables only (no resource, no data source), so `terraform console` can evaluate it without state or credentials."
+  description = "The capacity settings of the stack, for the cost and capacity model: environment, architecture, runtime, api_snapstart, each function's effective memory_size, timeout and reserved_concurrency (the stack's defaults with the environment's overrides), batch sizes, the streams' parallelization factor, stream mode and shards, FIFO high throughput, API throttling, max_receive_count, log level and the reconciler's schedule. Built from input variables only (no resource, no data source), so `terraform console` can evaluate it without state or credentials."
   value = {
-    environment          = var.environment
-    architecture         = var.architecture
-    runtime              = var.runtime
-    api_snapstart        = var.api_snapstart
-    functions            = { for k, f in local.functions : k => { memory_size = f.memory_size, timeout = f.timeout, reserved_concurrency = f.reserved_concurrency } }
-    queue_batch_size     = var.queue_batch_size
-    stream_batch_size    = var.stream_batch_size
-    stream_mode          = var.stream_mode
-    stream_shard_count   = var.stream_shard_count
-    fifo_high_throughput = var.fifo_high_throughput
+    environment                   = var.environment
+    architecture                  = var.architecture
+    runtime                       = var.runtime
+    api_snapstart                 = var.api_snapstart
+    functions                     = { for k, f in local.functions : k => { memory_size = f.memory_size, timeout = f.timeout, reserved_concurrency = f.reserved_concurrency } }
+    queue_batch_size              = var.queue_batch_size
+    stream_batch_size             = var.stream_batch_size
+    stream_parallelization_factor = var.stream_parallelization_factor
+    stream_mode                   = var.stream_mode
+    stream_shard_count            = var.stream_shard_count
+    fifo_high_throughput          = var.fifo_high_throughput
 
     api_throttling_rate_limit     = var.api_throttling_rate_limit
     api_throttling_burst_limit    = var.api_throttling_burst_limit

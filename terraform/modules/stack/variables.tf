@@ -367,6 +367,18 @@ variable "stream_starting_position" {
   }
 }
 
+variable "stream_parallelization_factor" {
+  description = "Batches each stream shard feeds at once to its function (the publisher on the table stream, analytics on Kinesis), 1 to 10. Lambda keeps the order of records with the same partition key (a subject's events) at any factor, so it lifts a shard's throughput without reordering a subject. Default 1."
+  type        = number
+  nullable    = false
+  default     = 1
+
+  validation {
+    condition     = var.stream_parallelization_factor >= 1 && var.stream_parallelization_factor <= 10 && floor(var.stream_parallelization_factor) == var.stream_parallelization_factor
+    error_message = "stream_parallelization_factor must be a whole number from 1 to 10."
+  }
+}
+
 variable "stream_maximum_retry_attempts" {
   description = "Retries of a failing stream batch before it goes to the on-failure queue, 0 to 10000."
   type        = number

@@ -53,7 +53,19 @@ def test_what_binds_first(bench: HandlersBench, dev_sizing: Sizing, cost_data: C
     subject = report.binding(capacity.SUBJECT)
     assert subject.name == "one stream shard -> publisher"
     assert subject.events_per_second == pytest.approx(per_shard)
-    assert "ParallelizationFactor" in subject.lever
+    assert "stream_parallelization_factor" in stack.lever
+
+
+def test_a_parallelization_factor_lifts_the_stack_but_not_one_subject(
+    bench: HandlersBench, dev_sizing: Sizing, cost_data: CostData
+) -> None:
+    one = _capacity(bench, dev_sizing, cost_data, "dev")
+    four = _capacity(bench, dataclasses.replace(dev_sizing, stream_parallelization_factor=4), cost_data, "dev")
+    for name in ("DynamoDB stream -> publisher", "Kinesis -> analytics"):
+        assert four.stage(name).events_per_second == pytest.approx(4 * one.stage(name).events_per_second)
+    # A subject's records share a key: one batch at a time whatever the factor.
+    for name in ("one stream shard -> publisher", "analytics, one shard"):
+        assert four.stage(name).events_per_second == pytest.approx(one.stage(name).events_per_second)
 
 
 def test_the_api_throttle_comes_from_terraform(bench: HandlersBench, dev_sizing: Sizing, cost_data: CostData) -> None:

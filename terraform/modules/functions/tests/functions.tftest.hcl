@@ -261,6 +261,7 @@ run "mappings_take_filters_and_a_poller_cap" {
       maximum_record_age_in_seconds  = 21600
       maximum_retry_attempts         = 3
       bisect_batch_on_function_error = true
+      parallelization_factor         = 1
       on_failure_destination_arn     = "arn:aws:sqs:us-east-1:123456789012:events-test-stream-failures"
       filter_patterns                = ["{\"eventName\":[\"INSERT\"]}"]
     })
@@ -272,6 +273,7 @@ run "mappings_take_filters_and_a_poller_cap" {
       output.event_source_mappings["processor-queue"].maximum_concurrency == 5 &&
       output.event_source_mappings["processor-queue"].maximum_record_age_in_seconds == null &&
       output.event_source_mappings["processor-queue"].on_failure_destination_arn == null &&
+      output.event_source_mappings["processor-queue"].parallelization_factor == null &&
       length(output.event_source_mappings["processor-queue"].filter_patterns) == 0
     )
     error_message = "event_source_mappings must describe an SQS mapping without stream-only settings."

@@ -795,6 +795,42 @@ run "a_record_age_of_22_hours_is_accepted" {
   }
 }
 
+run "both_stream_mappings_feed_one_batch_per_shard_by_default" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k in ["publisher-table-stream", "analytics-kinesis"] : module.functions.event_source_mappings[k].parallelization_factor == 1
+    ])
+    error_message = "Both stream mappings must default to ParallelizationFactor 1."
+  }
+}
+
+run "a_parallelization_factor_lifts_both_stream_mappings" {
+  command = plan
+
+  variables {
+    stream_parallelization_factor = 4
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["publisher-table-stream", "analytics-kinesis"] : module.functions.event_source_mappings[k].parallelization_factor == 4
+    ]) && output.sizing.stream_parallelization_factor == 4
+    error_message = "stream_parallelization_factor must reach both stream mappings and the sizing output."
+  }
+}
+
+run "a_parallelization_factor_above_10_is_refused" {
+  command = plan
+
+  variables {
+    stream_parallelization_factor = 11
+  }
+
+  expect_failures = [var.stream_parallelization_factor]
+}
+
 ################################################################################
 # Triggers, environment and permissions follow the code
 ################################################################################

@@ -49,6 +49,7 @@ class Sizing:
     functions: Mapping[str, FunctionSizing]
     queue_batch_size: int
     stream_batch_size: int
+    stream_parallelization_factor: int
     stream_mode: str
     stream_shard_count: int
     fifo_high_throughput: bool
@@ -108,6 +109,7 @@ def sizing_from_dict(raw: Any) -> Sizing:
         functions={name: _function(name, functions[name]) for name in FUNCTIONS},
         queue_batch_size=int(_require(raw, "queue_batch_size", (int, float))),
         stream_batch_size=int(_require(raw, "stream_batch_size", (int, float))),
+        stream_parallelization_factor=int(_require(raw, "stream_parallelization_factor", (int, float))),
         stream_mode=stream_mode,
         stream_shard_count=int(_require(raw, "stream_shard_count", (int, float))),
         fifo_high_throughput=_require(raw, "fifo_high_throughput", bool),
