@@ -25,7 +25,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import pytest
 
 from localcloud.testing import free_port
 from tests.terraform import moved_blocks
+from tests.terraform.runner import run_terraform
 
 pytestmark = pytest.mark.slow
 
@@ -80,22 +80,7 @@ class Run:
     destroyed: bool = False
 
     def terraform(self, *args: str, step: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        started = time.monotonic()
-        result = subprocess.run(
-            ["terraform", f"-chdir={ENV_DIR}", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=STEP_TIMEOUT,
-            check=False,
-        )
-        if step:
-            self.timings[step] = round(time.monotonic() - started, 1)
-            print(f"terraform {step}: {self.timings[step]} s", file=sys.stderr)
-        if check and result.returncode != 0:
-            command = " ".join(args)
-            pytest.fail(f"terraform {command} exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr}")
-        return result
+        return run_terraform(ENV_DIR, self.env, self.timings, *args, timeout=STEP_TIMEOUT, step=step, check=check)
 
     def client(self, service: str) -> Any:
         factory: Any = boto3.client  # the service name is not a literal the stubs can narrow

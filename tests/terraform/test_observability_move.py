@@ -29,10 +29,8 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +38,9 @@ from typing import Any
 
 import pytest
 
+from localcloud.testing import free_port
 from tests.terraform import moved_blocks
+from tests.terraform.runner import run_terraform
 
 pytestmark = pytest.mark.slow
 
@@ -128,22 +128,7 @@ class Sandbox:
     timings: dict[str, float] = field(default_factory=dict)
 
     def terraform(self, *args: str, step: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        started = time.monotonic()
-        result = subprocess.run(
-            ["terraform", f"-chdir={self.root}", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=STEP_TIMEOUT,
-            check=False,
-        )
-        if step:
-            self.timings[step] = round(time.monotonic() - started, 1)
-            print(f"terraform {step}: {self.timings[step]} s", file=sys.stderr)
-        if check and result.returncode != 0:
-            command = " ".join(args)
-            pytest.fail(f"terraform {command} exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr}")
-        return result
+        return run_terraform(self.root, self.env, self.timings, *args, timeout=STEP_TIMEOUT, step=step, check=check)
 
     def use_module(self, source: Path) -> None:
         """Put the module's .tf files (not its tests) where the root's module call finds them."""
@@ -156,12 +141,6 @@ class Sandbox:
     def alarm_addresses(self) -> set[str]:
         listed = self.terraform("state", "list", "-no-color").stdout.split()
         return {a for a in listed if ".aws_cloudwatch_metric_alarm." in a}
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _terraform_env(endpoint: str, workdir: Path) -> dict[str, str]:
@@ -207,7 +186,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, moves: list[moved_blocks.M
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         backends.clear()  # fresh account, whatever ran before in this process
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     workdir = tmp_path_factory.mktemp("observability-move")
