@@ -43,24 +43,32 @@ class FaultInjection:
         return None
 
     def rules(self) -> list[dict[str, Any]]:
-        return self._call("GET", "faults")  # type: ignore[no-any-return]
+        return self._rules("GET")
 
     def add(self, *rules: dict[str, Any]) -> list[dict[str, Any]]:
         """Add rules to those in force; returns the rules now in force."""
-        return self._call("PATCH", "faults", list(rules))  # type: ignore[no-any-return]
+        return self._rules("PATCH", list(rules))
 
     def set(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Replace every rule with ``rules``."""
-        return self._call("POST", "faults", rules)  # type: ignore[no-any-return]
+        return self._rules("POST", rules)
 
     def effects(self, latency_ms: float) -> dict[str, Any]:
         """Add ``latency_ms`` to every AWS API call; 0 removes it."""
-        return self._call("POST", "effects", {"latency": latency_ms})  # type: ignore[no-any-return]
+        effects = self._call("POST", "effects", {"latency": latency_ms})
+        assert isinstance(effects, dict), effects
+        return effects
 
     def clear(self) -> None:
         """No rule and no latency."""
         self.set([])
         self.effects(0)
+
+    def _rules(self, method: str, body: Any = None) -> list[dict[str, Any]]:
+        """A call on the rules; every verb answers with the rules now in force."""
+        rules = self._call(method, "faults", body)
+        assert isinstance(rules, list), rules
+        return rules
 
     def _call(self, method: str, endpoint: str, body: Any = None) -> Any:
         response = self._http.request(method, f"{self.base_url}/{endpoint}", json=body, timeout=TIMEOUT_SECONDS)

@@ -68,13 +68,13 @@ class Consumers:
 
     # -- per-record work ---------------------------------------------------------------------
 
-    def process(self, body: str, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
+    def process(self, body: str, deadline: Deadline = Deadline(None)) -> bool:
         message = EventMessage.parse(body)
         changed = self._lanes.mark_processed(message, format_rfc3339(self._clock())).changed
         self._logger.info("processed" if changed else "already processed", extra=_ids(message))
         return changed
 
-    def sequence(self, body: str, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
+    def sequence(self, body: str, deadline: Deadline = Deadline(None)) -> bool:
         message = EventMessage.parse(body)
         assigned = self._lanes.sequence(message, deadline)
         self._logger.info("sequenced" if assigned else "already sequenced", extra=_ids(message))
@@ -83,7 +83,7 @@ class Consumers:
     def count(
         self,
         data: bytes,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
         batch: _BatchCursors | None = None,
     ) -> bool:
         message = EventMessage.parse(data)

@@ -236,7 +236,7 @@ class Lanes:
 
     # -- sequencer ---------------------------------------------------------------------------
 
-    def sequence(self, message: EventMessage, deadline: Deadline = Deadline(None)) -> bool:  # noqa: B008
+    def sequence(self, message: EventMessage, deadline: Deadline = Deadline(None)) -> bool:
         """Give the message's event ``sequence = position``, catching up earlier positions from the table.
 
         True when this call sequenced it, False for a redelivery of an already sequenced event;
@@ -265,7 +265,7 @@ class Lanes:
         self,
         subject: str,
         through: int,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
         received_before: str | None = None,
         verify: EventMessage | None = None,
     ) -> CatchUp:
@@ -315,7 +315,7 @@ class Lanes:
     def count(
         self,
         message: EventMessage,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
         through: int = 0,
     ) -> CatchUp:
         """Count the message's event in its subject's statistics, with every earlier uncounted one; once.
@@ -332,7 +332,7 @@ class Lanes:
         self,
         subject: str,
         through: int,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
         received_before: str | None = None,
         verify: EventMessage | None = None,
     ) -> CatchUp:

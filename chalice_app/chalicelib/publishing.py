@@ -120,7 +120,7 @@ class Publisher:
         # Results are in the order of the records sent.
         return {event.id for event, result in zip(events, results, strict=True) if "ErrorCode" in result}
 
-    def publish(self, events: Sequence[StoredEvent], deadline: Deadline = Deadline(None)) -> dict[str, list[str]]:  # noqa: B008
+    def publish(self, events: Sequence[StoredEvent], deadline: Deadline = Deadline(None)) -> dict[str, list[str]]:
         """Send up to ten events to every destination; returns, per lane, the ids it could not reach."""
         missed: dict[str, list[str]] = {}
         for lane, send in self.destinations().items():

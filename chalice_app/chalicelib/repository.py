@@ -214,7 +214,7 @@ class EventsRepository:
         new: NewEventItem,
         idempotency: IdempotencyRecord | None,
         ttl_seconds: int,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
     ) -> StoredEvent:
         """Store a new event with one transaction; see the module docstring for why it is exactly once.
 

@@ -37,7 +37,7 @@ class EventService:
         self,
         new: NewEvent,
         idempotency_key: str | None,
-        deadline: Deadline = Deadline(None),  # noqa: B008
+        deadline: Deadline = Deadline(None),
     ) -> tuple[StoredEvent, bool]:
         """Accept an event; returns it and whether it was created now (False: idempotent replay)."""
         if idempotency_key is not None:
