@@ -1,7 +1,8 @@
-"""One `terraform` call for the tests that drive real Terraform: timed, its output kept, a failure reported."""
+"""What the tests that drive real Terraform share: the environment of a run, and one timed `terraform` call."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -36,3 +37,32 @@ def run_terraform(
         command = " ".join(args)
         pytest.fail(f"terraform {command} exited {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr}")
     return result
+
+
+def terraform_env(endpoint: str, workdir: Path, region: str) -> dict[str, str]:
+    """The environment of a Terraform run against an emulator at ``endpoint``, its data in ``workdir``."""
+    # Nothing of the caller's AWS identity may leak into the run.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        TF_DATA_DIR=str(workdir / "tf-data"),
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+    )
+    # A CLI config that does not exist only earns a warning on every command;
+    # an existing one (or the default ~/.terraformrc) is kept.
+    cli_config = os.environ.get("TF_CLI_CONFIG_FILE")
+    if cli_config and Path(cli_config).is_file():
+        env["TF_CLI_CONFIG_FILE"] = cli_config
+    elif cli_config:
+        empty = workdir / "terraformrc"
+        empty.write_text("")
+        env["TF_CLI_CONFIG_FILE"] = str(empty)
+    plugin_cache = os.environ.get("TF_PLUGIN_CACHE_DIR")
+    if plugin_cache:
+        env["TF_PLUGIN_CACHE_DIR"] = plugin_cache
+    return env

@@ -35,7 +35,7 @@ import pytest
 
 from localcloud.testing import free_port
 from tests.terraform import moved_blocks
-from tests.terraform.runner import run_terraform
+from tests.terraform.runner import run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -103,19 +103,8 @@ def _lambda_zip() -> Path:
 
 
 def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, str]:
-    # Nothing of the caller's AWS identity may leak into the run.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        TF_DATA_DIR=str(workdir / "tf-data"),
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-        TF_VAR_lambda_zip_path=str(zip_path),
-    )
+    env = terraform_env(endpoint, workdir, REGION)
+    env["TF_VAR_lambda_zip_path"] = str(zip_path)
     # The local root's terraform.tfvars sets emulator_workarounds for the project's local
     # cloud, and tfvars outrank TF_VAR_ variables; a -var-file outranks tfvars.
     overrides = workdir / "stock-moto.tfvars.json"
@@ -130,18 +119,6 @@ def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, st
     )
     for command in ("plan", "apply", "destroy"):
         env[f"TF_CLI_ARGS_{command}"] = f"-var-file={overrides}"
-    # A CLI config that does not exist only earns a warning on every command;
-    # an existing one (or the default ~/.terraformrc) is kept.
-    cli_config = os.environ.get("TF_CLI_CONFIG_FILE")
-    if cli_config and Path(cli_config).is_file():
-        env["TF_CLI_CONFIG_FILE"] = cli_config
-    elif cli_config:
-        empty = workdir / "terraformrc"
-        empty.write_text("")
-        env["TF_CLI_CONFIG_FILE"] = str(empty)
-    plugin_cache = os.environ.get("TF_PLUGIN_CACHE_DIR")
-    if plugin_cache:
-        env["TF_PLUGIN_CACHE_DIR"] = plugin_cache
     return env
 
 

@@ -40,7 +40,7 @@ import pytest
 
 from localcloud.testing import free_port
 from tests.terraform import moved_blocks
-from tests.terraform.runner import run_terraform
+from tests.terraform.runner import run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -143,32 +143,6 @@ class Sandbox:
         return {a for a in listed if ".aws_cloudwatch_metric_alarm." in a}
 
 
-def _terraform_env(endpoint: str, workdir: Path) -> dict[str, str]:
-    # Nothing of the caller's AWS identity may leak into the run.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        TF_DATA_DIR=str(workdir / "tf-data"),
-        TF_IN_AUTOMATION="1",
-        TF_INPUT="0",
-    )
-    # A CLI config that does not exist only earns a warning on every command.
-    cli_config = os.environ.get("TF_CLI_CONFIG_FILE")
-    if cli_config and Path(cli_config).is_file():
-        env["TF_CLI_CONFIG_FILE"] = cli_config
-    elif cli_config:
-        empty = workdir / "terraformrc"
-        empty.write_text("")
-        env["TF_CLI_CONFIG_FILE"] = str(empty)
-    if os.environ.get("TF_PLUGIN_CACHE_DIR"):
-        env["TF_PLUGIN_CACHE_DIR"] = os.environ["TF_PLUGIN_CACHE_DIR"]
-    return env
-
-
 @pytest.fixture(scope="module")
 def moves() -> list[moved_blocks.Move]:
     found = moved_blocks.moves(MODULE)
@@ -194,7 +168,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, moves: list[moved_blocks.M
     root.mkdir()
     (root / "main.tf").write_text(ROOT_MAIN)
     (root / "inputs.json").write_text(json.dumps(inputs_for(moves), indent=2))
-    box = Sandbox(root=root, env=_terraform_env(f"http://127.0.0.1:{port}", workdir))
+    box = Sandbox(root=root, env=terraform_env(f"http://127.0.0.1:{port}", workdir, REGION))
     try:
         box.use_module(PREVIOUS)
         init = ["init", "-input=false", "-no-color"]
