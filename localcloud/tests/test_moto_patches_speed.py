@@ -1,5 +1,6 @@
 """moto's hot paths made cheap keep moto's (and DynamoDB's) results: transactions without
-whole-table copies, queries that list only their partition, AttributeValues written as they are."""
+whole-table copies, queries that list only their partition, AttributeValues written as they are,
+projections copied as they are, update expressions parsed once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from botocore.exceptions import ClientError
 from moto.core.serialize import BaseJSONSerializer, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
 from localcloud.moto_patches import speed
 from localcloud.testing import Cloud
@@ -164,6 +166,13 @@ EVERY_TYPE = {
 }
 
 
+def _unordered_sets(item: dict[str, Any]) -> dict[str, Any]:
+    """Top-level sets sorted: they are unordered on the wire."""
+    return {
+        name: {k: sorted(v) if k in ("SS", "NS", "BS") else v for k, v in value.items()} for name, value in item.items()
+    }
+
+
 def test_every_attribute_type_round_trips_through_put_get_query_and_batch_get(cloud: Cloud) -> None:
     dynamodb = _log_table(cloud)
     dynamodb.put_item(TableName="log", Item=EVERY_TYPE)
@@ -175,14 +184,8 @@ def test_every_attribute_type_round_trips_through_put_get_query_and_batch_get(cl
     )["Items"]
     batch = dynamodb.batch_get_item(RequestItems={"log": {"Keys": [key]}})["Responses"]["log"]
 
-    def normal(item: dict[str, Any]) -> dict[str, Any]:
-        # Sets are unordered on the wire.
-        return {
-            name: {k: sorted(v) if k in ("SS", "NS", "BS") else v for k, v in value.items()}
-            for name, value in item.items()
-        }
-
-    assert normal(got) == normal(queried[0]) == normal(batch[0]) == normal(EVERY_TYPE)
+    assert _unordered_sets(got) == _unordered_sets(queried[0]) == _unordered_sets(batch[0])
+    assert _unordered_sets(got) == _unordered_sets(EVERY_TYPE)
 
 
 def test_plain_attribute_values_serialize_as_moto_would() -> None:
@@ -202,3 +205,82 @@ def test_plain_attribute_values_serialize_as_moto_would() -> None:
             BaseJSONSerializer._serialize_type_structure = method  # type: ignore[method-assign]
 
     assert body(method) == body(original) == result
+
+
+PROJECTIONS = [
+    [["yes"], ["n"]],
+    [["empty"], ["absent"]],
+    [["map"]],
+    [["map", "inner"]],
+    [["list[0]"]],
+    [["blob"], ["nested_blob"], ["blobs"]],
+]
+
+
+@pytest.mark.parametrize("paths", PROJECTIONS, ids=lambda paths: ",".join(".".join(p) for p in paths))
+def test_a_projection_keeps_what_moto_projects(paths: list[list[str]]) -> None:
+    speed.apply()
+    item = Item(hash_key=DynamoType(EVERY_TYPE["pk"]), range_key=DynamoType(EVERY_TYPE["sk"]), attrs=EVERY_TYPE)
+    original = Item.project.__wrapped__  # type: ignore[attr-defined]
+
+    projected, by_moto = item.project(paths).to_json(), original(item, paths).to_json()
+    assert _unordered_sets(projected["Attributes"]) == _unordered_sets(by_moto["Attributes"])
+
+
+def test_projected_reads_answer_the_named_attributes(cloud: Cloud) -> None:
+    dynamodb = _log_table(cloud)
+    dynamodb.put_item(TableName="log", Item=EVERY_TYPE)
+    key = {"pk": {"S": "a"}, "sk": {"S": "all"}}
+
+    got = dynamodb.get_item(
+        TableName="log", Key=key, ProjectionExpression="yes, #m, absent", ExpressionAttributeNames={"#m": "map"}
+    )["Item"]
+    batch = dynamodb.batch_get_item(
+        RequestItems={
+            "log": {
+                "Keys": [key],
+                "ProjectionExpression": "#n, #b",
+                "ExpressionAttributeNames": {"#n": "n", "#b": "blob"},
+            }
+        }
+    )["Responses"]["log"]
+
+    assert got == {"yes": EVERY_TYPE["yes"], "map": EVERY_TYPE["map"]}
+    assert batch == [{"n": EVERY_TYPE["n"], "blob": EVERY_TYPE["blob"]}]
+
+
+def test_one_update_expression_applies_to_each_item_with_its_own_values(cloud: Cloud) -> None:
+    dynamodb = _table(cloud)
+    expression = "SET v = :v ADD hits :one"
+    for name, value in (("a", "1"), ("b", "2"), ("a", "3")):
+        dynamodb.update_item(
+            TableName="tx",
+            Key={"id": {"S": name}},
+            UpdateExpression=expression,
+            ExpressionAttributeValues={":v": {"S": value}, ":one": {"N": "1"}},
+        )
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": "tx",
+                    "Key": {"id": {"S": "b"}},
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeValues": {":v": {"S": "4"}, ":one": {"N": "1"}},
+                }
+            }
+        ]
+    )
+
+    a = dynamodb.get_item(TableName="tx", Key={"id": {"S": "a"}})["Item"]
+    b = dynamodb.get_item(TableName="tx", Key={"id": {"S": "b"}})["Item"]
+    assert (a["v"], a["hits"]) == ({"S": "3"}, {"N": "2"})
+    assert (b["v"], b["hits"]) == ({"S": "4"}, {"N": "2"})
+    for _ in range(2):  # a refused expression is refused again, not remembered as parsed
+        with pytest.raises(ClientError, match="ValidationException"):
+            dynamodb.update_item(
+                TableName="tx",
+                Key={"id": {"S": "a"}},
+                UpdateExpression="SET = :v",
+                ExpressionAttributeValues={":v": {"S": "x"}},
+            )

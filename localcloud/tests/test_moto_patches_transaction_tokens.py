@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.moto_patches import fidelity
 from localcloud.testing import Cloud
 
 
@@ -68,3 +69,22 @@ def test_without_a_token_nothing_changes(cloud: Cloud) -> None:
     with pytest.raises(ClientError) as raised:
         dynamodb.transact_write_items(TransactItems=_put("a"))
     assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+
+
+def test_a_token_is_forgotten_after_its_window_and_a_reused_one_lives_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(fidelity.time, "monotonic", lambda: now[0])
+    ledger = fidelity._TokenLedger()
+    ledger.remember("old", "f1")
+    now[0] += fidelity.TOKEN_WINDOW_SECONDS / 2
+    ledger.remember("young", "f2")
+    now[0] += fidelity.TOKEN_WINDOW_SECONDS / 4
+    ledger.remember("old", "f1")  # committed again: a fresh window from now
+
+    now[0] += fidelity.TOKEN_WINDOW_SECONDS * 0.9
+    assert not ledger.seen("young", "f2")  # its window ended
+    assert ledger.seen("old", "f1")
+    with pytest.raises(fidelity.IdempotentParameterMismatch):
+        ledger.seen("old", "other items")
+    now[0] += fidelity.TOKEN_WINDOW_SECONDS
+    assert not ledger.seen("old", "f1")

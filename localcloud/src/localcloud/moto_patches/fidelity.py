@@ -115,7 +115,13 @@ class _TokenLedger:
         """True when this token already committed these items; raises on a token reused for others."""
         now = time.monotonic()
         with self._lock:
-            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
+            # Every token is kept for the same window, so insertion order is expiry order:
+            # the expired ones are at the front (rebuilding the dict per call cost O(tokens)).
+            while self._seen:
+                oldest = next(iter(self._seen))
+                if self._seen[oldest][1] > now:
+                    break
+                del self._seen[oldest]
             found = self._seen.get(key)
         if found is None:
             return False
@@ -125,6 +131,7 @@ class _TokenLedger:
 
     def remember(self, key: str, fingerprint: str) -> None:
         with self._lock:
+            self._seen.pop(key, None)  # re-inserted at the end, in expiry order
             self._seen[key] = (fingerprint, time.monotonic() + TOKEN_WINDOW_SECONDS)
 
 
