@@ -161,6 +161,14 @@ redrive: venv  ## Move a dead-letter queue's messages back to their source: QUEU
 replay-failures: venv  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
 	@$(OPS) replay-failures
 
+.PHONY: logs
+logs: venv  ## The functions' logs in time order, the function on each line: [FN=name] [SINCE=10m] [FOLLOW=1]
+	@$(OPS) logs $(if $(FN),--function $(FN)) --since $(or $(SINCE),10m) $(if $(FOLLOW),--follow)
+
+.PHONY: status
+status: venv  ## Functions, queues, DLQs, mappings, alarms, reconciler; exit 1 when a DLQ holds messages or an alarm fires
+	@$(OPS) status $(if $(WINDOW),--window $(WINDOW))
+
 # -- tests ------------------------------------------------------------------------------------------
 
 PYTHON_SOURCES := chalice_app scripts tests integration_tests localcloud/src localcloud/tests tooling/src tooling/tests
