@@ -165,6 +165,11 @@ replay-failures: venv  ## Re-drive from the table what the stream mappings gave 
 logs: venv  ## The functions' logs in time order, the function on each line: [FN=name] [SINCE=10m] [FOLLOW=1]
 	@$(OPS) logs $(if $(FN),--function $(FN)) --since $(or $(SINCE),10m) $(if $(FOLLOW),--follow)
 
+.PHONY: trace
+trace: venv  ## One event through every hop with times and its log lines, and where it stopped: EVENT=<id>
+	@test -n "$(EVENT)" || { echo "name the event: make trace EVENT=<id> ENV=$(ENV)" >&2; exit 2; }
+	@$(OPS) trace $(EVENT)
+
 .PHONY: status
 status: venv  ## Functions, queues, DLQs, mappings, alarms, reconciler; exit 1 when a DLQ holds messages or an alarm fires
 	@$(OPS) status $(if $(WINDOW),--window $(WINDOW))

@@ -4,6 +4,7 @@ python -m tooling.ops --outputs build/<env>/outputs.json redrive QUEUE [--to-fun
 python -m tooling.ops --outputs build/<env>/outputs.json replay-failures [--max N]
 python -m tooling.ops --outputs build/<env>/outputs.json logs [--function NAME] [--since 10m] [--follow]
 python -m tooling.ops --outputs build/<env>/outputs.json status [--window 15m]
+python -m tooling.ops --outputs build/<env>/outputs.json trace EVENT_ID
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tooling.ops import logs, status
+from tooling.ops import logs, status, trace
 from tooling.ops.redrive import RedriveError, queue_url, redrive_to_function, redrive_to_queue
 from tooling.ops.replay import replay_failures
 from tooling.ops.target import Target, TargetError
@@ -39,12 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     read_logs.add_argument("--follow", action="store_true", help="keep printing new lines until interrupted")
     show = commands.add_parser("status", help="functions, queues, mappings, alarms; exit 1 if a DLQ holds messages")
     show.add_argument("--window", default="15m", help="invocations and errors counted over this window")
+    follow_one = commands.add_parser("trace", help="one event through every hop, and where it stopped")
+    follow_one.add_argument("event_id", help="the event's id (the POST's answer, or a log line)")
     args = parser.parse_args(argv)
     try:
         target = Target.load(args.outputs)
         report: Any
         if args.command == "logs":
             return _logs(target, args.function, args.since, args.follow)
+        if args.command == "trace":
+            followed = trace.trace(target, args.event_id)
+            print(trace.render(followed))
+            return 0 if followed.found and followed.stopped_at is None else 1
         if args.command == "status":
             found = status.collect(target, logs.parse_duration(args.window))
             print(status.render(found))

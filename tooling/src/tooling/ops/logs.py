@@ -60,10 +60,14 @@ def log_groups(target: Target, only: str | None = None) -> dict[str, str]:
     return {short: f"/aws/lambda/{full}" for short, full in names.items()}
 
 
-def _group_lines(logs: Any, function: str, group: str, start_ms: int, end_ms: int | None) -> Iterator[LogLine]:
+def _group_lines(
+    logs: Any, function: str, group: str, start_ms: int, end_ms: int | None, term: str | None
+) -> Iterator[LogLine]:
     request: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
     if end_ms is not None:
         request["endTime"] = end_ms
+    if term is not None:
+        request["filterPattern"] = f'"{term}"'  # CloudWatch Logs matches a quoted term as it is
     try:
         for page in logs.get_paginator("filter_log_events").paginate(**request):
             for event in page.get("events", []):
@@ -73,10 +77,16 @@ def _group_lines(logs: Any, function: str, group: str, start_ms: int, end_ms: in
             raise
 
 
-def read(logs: Any, groups: dict[str, str], start_ms: int, end_ms: int | None = None) -> list[LogLine]:
-    """Every line of the groups from ``start_ms`` (to ``end_ms``), in time order."""
+def read(
+    logs: Any, groups: dict[str, str], start_ms: int, end_ms: int | None = None, term: str | None = None
+) -> list[LogLine]:
+    """Every line of the groups from ``start_ms`` (to ``end_ms``; holding ``term``), in time order.
+
+    The term is matched by CloudWatch Logs itself, so a search reads only the matching lines."""
     lines = [
-        line for function, group in groups.items() for line in _group_lines(logs, function, group, start_ms, end_ms)
+        line
+        for function, group in groups.items()
+        for line in _group_lines(logs, function, group, start_ms, end_ms, term)
     ]
     return sorted(lines, key=lambda line: (line.timestamp_ms, line.function, line.event_id))
 
