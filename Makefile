@@ -22,6 +22,8 @@ LOCALCLOUD_PORT ?= 4566
 LOCAL_CLOUD ?= builtin
 SEED ?=
 ENV_DIR := terraform/envs/$(ENV)
+# The environments: every root under terraform/envs with its own tfvars (make new-env adds one).
+ENVS := $(sort $(patsubst terraform/envs/%/terraform.tfvars,%,$(wildcard terraform/envs/*/terraform.tfvars)))
 ZIP := $(BUILD)/lambda/deployment.zip
 
 # Terraform takes the AWS provider from a filesystem mirror when one exists (offline
@@ -55,7 +57,7 @@ endef
 .PHONY: help
 help:  ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  Variables: ENV=$(ENV) (local|dev|staging|prod), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
+	@echo "  Variables: ENV=$(ENV) ($(subst $(eval) ,|,$(ENVS))), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
 
 # -- set-up -----------------------------------------------------------------------------------------
 
@@ -118,8 +120,23 @@ tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
 chaos-clear: venv  ## Remove every fault-injection rule and effect of the local cloud
 	@$(LOCALCLOUD) chaos clear --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
 
+# Each target that acts on ENV checks first that it exists, and each that reads its outputs that
+# it is deployed, so a wrong name or a missing deploy is one line naming the fix.
+.PHONY: require-env
+require-env:
+	@$(if $(filter $(ENV),$(ENVS)),true,{ echo "unknown ENV=$(ENV): one of $(ENVS); or create it: make new-env NAME=$(ENV)" >&2; exit 2; })
+
+.PHONY: require-outputs
+require-outputs: require-env
+	@test -f $(OUTPUTS) || { echo "nothing deployed for ENV=$(ENV) ($(OUTPUTS) is missing): run make deploy ENV=$(ENV) first" >&2; exit 2; }
+
+.PHONY: new-env
+new-env: venv  ## Create an environment root from another: NAME=qa [FROM=staging]
+	@test -n "$(NAME)" || { echo "name the environment: make new-env NAME=qa [FROM=staging]" >&2; exit 2; }
+	@$(PY) scripts/new_env.py --name $(NAME) --from $(or $(FROM),staging)
+
 .PHONY: tf-init
-tf-init: require-terraform
+tf-init: require-env require-terraform
 	@mkdir -p $(STATE_DIR)
 	@if [ "$(ENV)" = local ]; then \
 	  terraform -chdir=$(ENV_DIR) init $(TF_INIT_FLAGS) -reconfigure -backend-config=path=$(abspath $(STATE_DIR))/terraform.tfstate >/dev/null; \
@@ -135,16 +152,16 @@ export TF_DATA_DIR = $(abspath $(STATE_DIR))/.terraform
 CLOUD_UP := $(if $(filter local,$(ENV)),$(if $(filter builtin,$(LOCAL_CLOUD)),local-up))
 
 .PHONY: plan
-plan: build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
+plan: require-env build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
 	terraform -chdir=$(ENV_DIR) plan -input=false
 
 .PHONY: deploy
-deploy: build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
+deploy: require-env build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
 	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
 	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
 
 .PHONY: destroy
-destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
+destroy: require-env $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 	$(call timed,terraform destroy ($(ENV)),terraform -chdir=$(ENV_DIR) destroy -input=false -auto-approve)
 	@rm -f $(OUTPUTS)
 
@@ -153,25 +170,25 @@ destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 OPS := $(TOOLING).ops --outputs $(OUTPUTS)
 
 .PHONY: redrive
-redrive: venv  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
+redrive: venv require-outputs  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
 	@test -n "$(QUEUE)" || { echo "name the dead-letter queue: make redrive QUEUE=<name or URL> ENV=$(ENV)" >&2; exit 2; }
 	@$(OPS) redrive $(QUEUE) $(if $(TO_FUNCTION),--to-function $(TO_FUNCTION))
 
 .PHONY: replay-failures
-replay-failures: venv  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
+replay-failures: venv require-outputs  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
 	@$(OPS) replay-failures
 
 .PHONY: logs
-logs: venv  ## The functions' logs in time order, the function on each line: [FN=name] [SINCE=10m] [FOLLOW=1]
+logs: venv require-outputs  ## The functions' logs in time order, the function on each line: [FN=name] [SINCE=10m] [FOLLOW=1]
 	@$(OPS) logs $(if $(FN),--function $(FN)) --since $(or $(SINCE),10m) $(if $(FOLLOW),--follow)
 
 .PHONY: trace
-trace: venv  ## One event through every hop with times and its log lines, and where it stopped: EVENT=<id>
+trace: venv require-outputs  ## One event through every hop with times and its log lines, and where it stopped: EVENT=<id>
 	@test -n "$(EVENT)" || { echo "name the event: make trace EVENT=<id> ENV=$(ENV)" >&2; exit 2; }
 	@$(OPS) trace $(EVENT)
 
 .PHONY: status
-status: venv  ## Functions, queues, DLQs, mappings, alarms, reconciler; exit 1 when a DLQ holds messages or an alarm fires
+status: venv require-outputs  ## Functions, queues, DLQs, mappings, alarms, reconciler; exit 1 when a DLQ holds messages or an alarm fires
 	@$(OPS) status $(if $(WINDOW),--window $(WINDOW))
 
 # -- tests ------------------------------------------------------------------------------------------
@@ -199,7 +216,7 @@ property-test: venv  ## Hypothesis: each consumer under duplicates, reorders, dr
 
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 
-TF_ENVS := local dev staging prod
+TF_ENVS := $(ENVS)
 TF_MODULES := network data messaging streaming functions api observability stack
 TF_CHECK_DIR := $(abspath $(BUILD))/terraform
 CHECKOV_VENV := .venv-checkov
@@ -236,12 +253,12 @@ tf-apply-test: build  ## Apply the local root to moto, re-plan, check, destroy; 
 tf-test: tf-static tf-unit tf-apply-test  ## All Terraform checks
 
 .PHONY: integration-test
-integration-test: venv  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
+integration-test: venv require-outputs  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
 	@mkdir -p $(BUILD)/reports
 	OUTPUTS_FILE=$(abspath $(OUTPUTS)) $(PY) -m pytest integration_tests -q --junitxml=$(BUILD)/reports/integration-$(ENV).xml
 
 .PHONY: contract-test
-contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
+contract-test: venv require-outputs  ## Schemathesis against both gateways of ENV (SEED=n to vary)
 	$(TOOLING).contract --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
 
 # A seeded load with faults (tooling.chaos): both gateways, client retries, fault windows through the
