@@ -44,6 +44,7 @@ from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
 from localcloud.moto_patches.serialize import serialize_services
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
+from localcloud.unemulated import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class LocalCloud:
         settings = self.settings
 
         self.logs = LogShipper()
+        self.unemulated = Reporter()
         # In memory like everything else: a restart starts with no fault.
         self.faults = FaultRegistry()
         self.executor = LambdaExecutor(
@@ -213,6 +215,7 @@ class LocalCloud:
             "uptime_seconds": round(time.time() - self._started_at, 1),
             "lambda_workers": self.executor.worker_count(),
             "event_source_mappings": self.mappings.count(),
+            "unemulated": [item.as_json() for item in self.unemulated.check()],
         }
 
     def _spawn(self, target: Any, name: str) -> None:
@@ -223,6 +226,7 @@ class LocalCloud:
     def _housekeeping(self) -> None:
         while not self._stopped.wait(HOUSEKEEPING_SECONDS):
             self.executor.reap_idle(self.settings.worker_idle_seconds)
+            self.unemulated.check()
 
 
 def _not_ready(environ: dict[str, Any], start_response: Any) -> list[bytes]:

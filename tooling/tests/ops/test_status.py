@@ -60,6 +60,7 @@ def test_a_quiet_stack_reports_its_parts_and_exits_zero(cloud: Cloud, tmp_path: 
     ]
     assert [(m.function, m.source, m.state) for m in status.mappings] == [("reconciler", "stack-work", "Disabled")]
     assert status.problems() == []
+    assert status.unemulated == []
     assert main(["--outputs", str(outputs), "status"]) == 0
     screen = render(status)
     assert "reconciler last run: " in screen
@@ -83,8 +84,19 @@ def test_a_dead_letter_queue_with_messages_or_a_firing_alarm_exits_one(cloud: Cl
         )
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
 
+    scaled = cloud.client("sqs").create_queue(QueueName="stack-scaled")["QueueUrl"]
+    scaled_arn = cloud.client("sqs").get_queue_attributes(QueueUrl=scaled, AttributeNames=["QueueArn"])
+    cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=scaled_arn["Attributes"]["QueueArn"],
+        FunctionName="stack-api",
+        ScalingConfig={"MaximumConcurrency": 2},
+        Enabled=False,
+    )
+
     status = collect(target, timedelta(minutes=5))
 
+    assert [item["setting"] for item in status.unemulated] == ["ScalingConfig"]
+    assert "not emulated here: mapping" in render(status)
     assert status.alarms == ["stack-dlq-depth"]
     assert status.problems() == ["processor DLQ holds 1 message(s)", "alarm stack-dlq-depth is in ALARM"]
     assert main(["--outputs", str(outputs), "status"]) == 1

@@ -11,6 +11,8 @@ for the local cloud, LocalStack and AWS):
 - **event source mappings**: state and last processing result, and the stream mappings'
   iterator age (a metric too).
 - **alarms** of this stack in state ALARM, and **the reconciler's last run** (its last START line).
+- **not emulated**: against the project's local cloud, the deployed settings it stores but does
+  not act on (its health answer lists them), so a difference from AWS is never silent.
 
 The exit code is 1 when a dead-letter queue (or the stream mappings' failure queue) holds
 messages or an alarm of this stack fires: something needs an operator (``make redrive``,
@@ -22,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import requests
 
 from tooling.ops.logs import LogLine, log_groups, read, since_ms
 from tooling.ops.target import Target, TargetError
@@ -77,6 +81,7 @@ class Status:
     queues: list[QueueStatus] = field(default_factory=list)
     mappings: list[MappingStatus] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
+    unemulated: list[dict[str, str]] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = [
@@ -189,6 +194,21 @@ def alarms_firing(target: Target) -> list[str]:
     )
 
 
+def unemulated_settings(target: Target) -> list[dict[str, str]]:
+    """What the project's local cloud says it does not emulate; nothing for AWS or another emulator."""
+    endpoint = target.outputs.get("aws_endpoint_url")
+    if not endpoint:
+        return []
+    try:
+        answer = requests.get(f"{str(endpoint).rstrip('/')}/_localcloud/health", timeout=10)
+    except requests.RequestException:
+        return []
+    if answer.status_code != 200:
+        return []  # LocalStack or another emulator: not ours to ask
+    found: list[dict[str, str]] = answer.json().get("unemulated", [])
+    return found
+
+
 def collect(target: Target, window: timedelta) -> Status:
     groups = log_groups(target)
     lines = read(target.client("logs"), groups, since_ms(window))
@@ -198,6 +218,7 @@ def collect(target: Target, window: timedelta) -> Status:
         queues=queue_statuses(target),
         mappings=mapping_statuses(target),
         alarms=alarms_firing(target),
+        unemulated=unemulated_settings(target),
     )
 
 
@@ -229,6 +250,8 @@ def render(status: Status, now: datetime | None = None) -> str:
         out.append(f"  {source[:40]:<40} {m.state:<10} {m.last_result[:18]:<18} {_or_dash(m.iterator_age_ms, 'ms')}")
     out.append(f"alarms in ALARM: {', '.join(status.alarms) or 'none'}")
     out.append(f"reconciler last run: {_ago(status.reconciler_last_run, now)}")
+    for item in status.unemulated:
+        out.append(f"not emulated here: {item['resource']} sets {item['setting']}: {item['instead']}")
     problems = status.problems()
     out.append("needs attention: " + ("; ".join(problems) if problems else "nothing"))
     return "\n".join(out)
