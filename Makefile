@@ -112,6 +112,10 @@ local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running on
 local-down: venv  ## Stop the local cloud
 	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
 
+.PHONY: watch
+watch: build require-outputs  ## Hot reload: on every save in chalice_app/ or contracts/, push the new code to every local function
+	@$(TOOLING).watch --outputs $(OUTPUTS)
+
 .PHONY: tick
 tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
 	@$(LOCALCLOUD) tick --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
