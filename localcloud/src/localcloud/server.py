@@ -1,8 +1,9 @@
 """The local cloud in one process: moto's server plus the pieces moto lacks.
 
-Request path: ControlApp (/_localcloud/*, /_localstack/chaos/*) -> API Gateway
+Request path: Guard (only this machine's tools: no foreign Host, no browser
+page) -> ControlApp (/_localcloud/*, /_localstack/chaos/*) -> API Gateway
 data plane (/restapis/<id>/<stage>/_user_request_/...) -> fault injection
-(chaos; AWS API requests only) -> moto's own dispatcher. Beside it run the
+(chaos; AWS API requests only) -> moto's own dispatcher, CORS off. Beside it run the
 executor (warm Lambda workers, which also applies Lambda faults), the event
 source mapping pollers, the scheduler and the log shipper.
 """
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto import __version__ as moto_version
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -40,6 +42,7 @@ from localcloud.control import ControlApp
 from localcloud.event_sources.mappings import MappingSupervisor
 from localcloud.events.scheduler import Scheduler
 from localcloud.events.targets import send_to_targets
+from localcloud.guard import Guard
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
 from localcloud.moto_patches.serialize import serialize_services
@@ -73,7 +76,15 @@ PREWARM_SERVICES = (
 
 @functools.cache
 def _moto_dispatcher() -> DomainDispatcherApplication:
-    """One per process: it caches the per-service Flask apps it builds."""
+    """One per process: it caches the per-service Flask apps it builds.
+
+    moto puts flask-cors on each of them, answering every origin, unless
+    MOTO_DISABLE_GLOBAL_CORS was set when moto was imported; this sets that same
+    switch before the first app is built, without touching the environment. The
+    local cloud serves no browser page (``guard``); no header may suggest it does.
+    """
+    # The module's own name for moto.settings' value, read by create_backend_app on each call.
+    werkzeug_app.DISABLE_GLOBAL_CORS = True  # type: ignore[attr-defined]  # imported there, not re-exported
     return DomainDispatcherApplication(create_backend_app)
 
 
@@ -176,7 +187,8 @@ class LocalCloud:
         # rule (its functions can be, by a Lambda fault in the executor).
         aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
         gateway = wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor))
-        server.app = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults))
+        control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults))
+        server.app = Guard(control, settings.allowed_hosts)
 
         self._started_at = time.time()
         # A short poll interval makes stop() quick; idle cost is negligible.

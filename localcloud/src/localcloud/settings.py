@@ -13,6 +13,10 @@ from pathlib import Path
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
 HOST = "127.0.0.1"
+# The names a request may give in its Host header, each with the port (guard.py says why no others):
+# what every client of the local cloud sends (HOST, as in ``endpoint_url``) and the two other
+# spellings of this machine's loopback address.
+LOOPBACK_NAMES = (HOST, "localhost", "[::1]")
 
 
 def _float(name: str, default: float) -> float:
@@ -86,6 +90,13 @@ class Settings:
     @property
     def endpoint_url(self) -> str:
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The Host headers the local cloud answers: a loopback name with its port, or alone on
+        port 80, where HTTP clients leave the port out."""
+        named = {f"{name}:{self.port}" for name in LOOPBACK_NAMES}
+        return frozenset(named | set(LOOPBACK_NAMES) if self.port == 80 else named)
 
     @property
     def code_dir(self) -> Path:
