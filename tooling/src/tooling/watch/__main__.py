@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,11 +27,13 @@ def watch(
     emit: Callable[[str], None],
     rounds: int | None = None,
     before: Snapshot | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Reload on every save until interrupted (or for ``rounds`` polls), from ``before`` (now, by default)."""
+    """Reload on every save until interrupted, ``stop`` is set or ``rounds`` polls are done, from
+    ``before`` (the tree as it is now, by default)."""
     before = snapshot(reloader.roots()) if before is None else before
     done = 0
-    while rounds is None or done < rounds:
+    while (rounds is None or done < rounds) and not (stop is not None and stop.is_set()):
         done += 1
         time.sleep(poll)
         now = snapshot(reloader.roots())
