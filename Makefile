@@ -106,11 +106,17 @@ build: contract  ## Package the Chalice app into build/lambda/deployment.zip (re
 local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running one)
 	@mkdir -p $(STATE_DIR)
 	@out=$$($(LOCALCLOUD) up --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)); echo "$$out"; \
-	 case "$$out" in *reusing*) ;; *) rm -f $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS);; esac
+	 case "$$out" in *"started empty"*) rm -f $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS);; esac
 
 .PHONY: local-down
-local-down: venv  ## Stop the local cloud
+local-down: venv  ## Stop the local cloud; its state is saved and the next local-up brings it back
 	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
+.PHONY: local-reset
+local-reset: venv  ## Stop the local cloud and forget its state: the next local-up (or deploy) starts empty
+	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+	@rm -f $(STATE_DIR)/state.pickle $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS)
+	@echo "local cloud state removed from $(STATE_DIR): make deploy starts from scratch"
 
 .PHONY: watch
 watch: build require-outputs  ## Hot reload: on every save in chalice_app/ or contracts/, push the new code to every local function

@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from moto import __version__ as moto_version
@@ -28,6 +29,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud import snapshots
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
 from localcloud.apigateway.invoke import make_proxy_invoke
 from localcloud.awslambda.async_failure import route_failed_event
@@ -147,6 +149,9 @@ class LocalCloud:
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
         self._started_at = 0.0
+        self._changed = threading.Event()  # a request came since the last snapshot
+        self._snapshot_lock = threading.Lock()
+        self.restored_from: str | None = None
 
     @property
     def port(self) -> int:
@@ -182,18 +187,24 @@ class LocalCloud:
         self.scheduler = Scheduler(self.executor.invoke, self.async_invoker, settings.schedule_resolution)
         install(_MotoHooks(self.executor, self.async_invoker, self.mappings), settings.iam_managed_policies)
         install_import_fidelity()
+        if settings.persist and settings.snapshot_path.is_file():
+            # Before anything serves or polls; an incompatible snapshot stops the start here.
+            snapshots.restore(settings.snapshot_path.read_bytes(), str(settings.snapshot_path))
+            self.restored_from = str(settings.snapshot_path)
 
         # Faults sit inside the gateway: its data plane is never faulted by a request
         # rule (its functions can be, by a Lambda fault in the executor).
         aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
         gateway = wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor))
-        control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults))
-        server.app = Guard(control, settings.allowed_hosts)
+        control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults), self.snapshot)
+        server.app = Guard(self._noting_changes(control), settings.allowed_hosts)
 
         self._started_at = time.time()
         # A short poll interval makes stop() quick; idle cost is negligible.
         self._spawn(functools.partial(server.serve_forever, poll_interval=0.1), "localcloud-http")
         self._spawn(self._housekeeping, "localcloud-housekeeping")
+        if settings.persist and settings.snapshot_interval > 0:
+            self._spawn(self._save_periodically, "localcloud-snapshots")
         if settings.prewarm:
             self._spawn(_prewarm, "localcloud-prewarm")
         self.mappings.start()
@@ -212,6 +223,11 @@ class LocalCloud:
         self.async_invoker.close()
         self.executor.close()
         self.logs.close()
+        if self.settings.persist:
+            try:
+                self._save(self.settings.snapshot_path)  # everything has stopped: a consistent state
+            except Exception:  # the previous snapshot stays whole (written atomically)
+                log.exception("could not save the state on stop; the last saved one is kept")
         uninstall()
         for thread in self._threads:
             thread.join(5)
@@ -228,7 +244,53 @@ class LocalCloud:
             "lambda_workers": self.executor.worker_count(),
             "event_source_mappings": self.mappings.count(),
             "unemulated": [item.as_json() for item in self.unemulated.check()],
+            "restored_from": self.restored_from,
         }
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def snapshot(self, action: str, name: str) -> dict[str, Any]:
+        """``save`` or ``load`` the named state (``localcloud snapshot``); what was done, timed."""
+        path = snapshots.named(self.settings.state_dir, name)
+        started = time.perf_counter()
+        if action == "save":
+            size = self._save(path)
+        elif action == "load":
+            if not path.is_file():
+                raise snapshots.SnapshotError(f"no snapshot named {name!r} (saved ones are in {path.parent})")
+            data = path.read_bytes()
+            with self._snapshot_lock:
+                snapshots.restore(data, str(path))
+            self.mappings.restart_all()  # the pollers held the replaced mappings
+            self._changed.set()
+            size = len(data)
+        else:
+            raise snapshots.SnapshotError(f"unknown snapshot action {action!r}: save or load")
+        return {"action": action, "name": name, "bytes": size, "seconds": round(time.perf_counter() - started, 3)}
+
+    def _save(self, path: Path) -> int:
+        with self._snapshot_lock:
+            data = snapshots.capture()
+            snapshots.write(path, data)
+        return len(data)
+
+    def _save_periodically(self) -> None:
+        while not self._stopped.wait(self.settings.snapshot_interval):
+            if not self._changed.is_set():
+                continue
+            self._changed.clear()
+            try:
+                self._save(self.settings.snapshot_path)
+            except Exception:  # the next interval tries again; stop() saves in any case
+                log.exception("could not save the state")
+
+    def _noting_changes(self, app: Any) -> Any:
+        def noting(environ: dict[str, Any], start_response: Any) -> Any:
+            if not str(environ.get("PATH_INFO", "")).startswith("/_localcloud/health"):
+                self._changed.set()
+            return app(environ, start_response)
+
+        return noting
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

@@ -86,6 +86,10 @@ class Settings:
     # Build moto's IAM/EC2 backends and service apps in the background at start
     # (about 2 s of work a first `terraform apply` would otherwise wait for).
     prewarm: bool = True
+    # LOCALCLOUD_PERSIST: keep the state in <state_dir>/state.pickle across restarts (snapshots).
+    persist: bool = True
+    # LOCALCLOUD_SNAPSHOT_INTERVAL: while running, save the state this often if anything changed.
+    snapshot_interval: float = 30.0
 
     @property
     def endpoint_url(self) -> str:
@@ -102,6 +106,10 @@ class Settings:
     def code_dir(self) -> Path:
         return self.state_dir / "lambda-code"
 
+    @property
+    def snapshot_path(self) -> Path:
+        return self.state_dir / "state.pickle"
+
     @classmethod
     def from_env(cls, port: int | None = None, state_dir: Path | None = None) -> Settings:
         base = cls(
@@ -116,6 +124,8 @@ class Settings:
             schedule_resolution=_float("LOCALCLOUD_SCHEDULE_RESOLUTION", cls.schedule_resolution),
             iam_managed_policies=_flag("LOCALCLOUD_IAM_MANAGED_POLICIES", cls.iam_managed_policies),
             verbose=_flag("LOCALCLOUD_VERBOSE", cls.verbose),
+            persist=_flag("LOCALCLOUD_PERSIST", cls.persist),
+            snapshot_interval=_float("LOCALCLOUD_SNAPSHOT_INTERVAL", cls.snapshot_interval),
         )
         if base.max_workers_per_function < 1:
             raise ValueError("LOCALCLOUD_MAX_WORKERS must be at least 1")

@@ -11,6 +11,9 @@ ARN, a layer version's code, and resetting moto's state between test clouds.
 
 from __future__ import annotations
 
+from typing import Any
+
+from moto import __version__ as _moto_version
 from moto.apigateway.models import (
     APIGatewayBackend,
     GatewayResponse,
@@ -20,6 +23,7 @@ from moto.apigateway.models import (
     apigateway_backends,
 )
 from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.backends import get_backend
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, Request
@@ -56,6 +60,7 @@ __all__ = [
     "SQSBackend",
     "Stage",
     "apigateway_backends",
+    "backends_by_service",
     "dynamodb_backends",
     "events_backends",
     "find_function",
@@ -63,6 +68,7 @@ __all__ = [
     "kinesis_backends",
     "lambda_backends",
     "logs_backends",
+    "moto_version",
     "parse_function_arn",
     "prewarm_backends",
     "reset_backends",
@@ -118,3 +124,18 @@ def reset_backends(keep: frozenset[str] = frozenset()) -> None:
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         if backends.service_name not in keep:
             backends.clear()
+
+
+def moto_version() -> str:
+    return str(_moto_version)
+
+
+def backends_by_service(names: set[str] | frozenset[str] = frozenset()) -> dict[str, BackendDict[Any]]:
+    """Each service's backends by service name: every one built so far, and those ``names`` asks for
+    (built now, so a snapshot can be restored into a process that has not used them yet)."""
+    found: dict[str, BackendDict[Any]] = {}
+    for backends in list(BackendDict._instances):  # type: ignore[misc]
+        found.setdefault(backends.service_name, backends)
+    for name in sorted(set(names) - set(found)):
+        found[name] = get_backend(name)  # type: ignore[call-overload]
+    return found
