@@ -56,7 +56,7 @@ endef
 
 .PHONY: help
 help:  ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  Variables: ENV=$(ENV) ($(subst $(eval) ,|,$(ENVS))), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
 
 # -- set-up -----------------------------------------------------------------------------------------
@@ -169,6 +169,12 @@ plan: require-env build $(CLOUD_UP) tf-init  ## Show what deploy would change in
 deploy: require-env build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
 	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
 	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
+
+.PHONY: plan-check
+plan-check: require-env tf-init  ## Fail unless ENV's plan has nothing to change (drift; after a local-cloud restart)
+	@terraform -chdir=$(ENV_DIR) plan -input=false -detailed-exitcode -no-color > $(STATE_DIR)/plan-check.log 2>&1 \
+	  && echo "ENV=$(ENV): no changes" \
+	  || { echo "ENV=$(ENV): the plan is not empty (or failed): $(STATE_DIR)/plan-check.log" >&2; exit 1; }
 
 .PHONY: destroy
 destroy: require-env $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
@@ -298,12 +304,13 @@ E2E_DIR := $(BUILD)/e2e
 # The chaos run of `make test`: the same kinds of faults in short windows, on fewer events.
 E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 300"
 .PHONY: e2e-local
-e2e-local: build  ## Deploy a throwaway local stack, run integration, contract and a short chaos run
+e2e-local: build  ## Deploy a throwaway local stack; integration tests (a restart among them), a no-change plan, contract tests, a short chaos run
 	@port=$$($(LOCALCLOUD) free-port); \
 	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
 	 rm -rf $(E2E_DIR); \
 	 trap '$(MAKE) local-down $$vars' EXIT; \
-	 $(MAKE) deploy $$vars && SETTLE_SECONDS=60 $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars && \
+	 $(MAKE) deploy $$vars && SETTLE_SECONDS=60 $(MAKE) integration-test $$vars && \
+	 $(MAKE) plan-check $$vars && $(MAKE) contract-test $$vars && \
 	 $(MAKE) chaos $$vars $(E2E_CHAOS)
 
 .PHONY: test

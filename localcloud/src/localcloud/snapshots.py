@@ -24,9 +24,9 @@ may not match its classes.
 
 **Writing.** To a temporary file beside the target, flushed to disk, then renamed over it: a
 crash while writing leaves the previous snapshot whole. The server writes one when it stops and,
-while it runs, every ``snapshot_interval`` seconds if anything changed; a state taken while
-requests run is as consistent as a read of the same moment (each service's own locks are not
-held across services), and the next interval supersedes it.
+while it runs, every ``snapshot_interval`` seconds if anything changed, in a moment without
+requests (``server``): pickling holds the interpreter, and must not stall a deploy. A crash loses
+what changed since the last save.
 """
 
 from __future__ import annotations
