@@ -31,6 +31,7 @@ ROOT_MODULES = {
     "testing",
     "bench",
     "unemulated",
+    "snapshots",
 }
 # moto's public entry points; everything else of moto is internal (moto.<service>.*, moto.core.*).
 MOTO_PUBLIC = ("moto.server", "moto.moto_server")
