@@ -159,6 +159,11 @@ BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     ("NaN", '{"type":"a","subject":"s","source":"x","data":{"v":NaN}}', JSON, 400, "BadRequest"),
     ("overflowing number", '{"type":"a","subject":"s","source":"x","data":{"v":1e400}}', JSON, 400, "BadRequest"),
     ("invalid UTF-8", b'{"type":"a","subject":"\xff","source":"x","data":{}}', JSON, 400, "BadRequest"),
+    # Valid JSON text that no UTF-8 store or log can hold: a lone surrogate, where a key or a value.
+    ("lone surrogate in subject", '{"type":"a","subject":"\\ud800","source":"x","data":{}}', JSON, 400, "BadRequest"),
+    ("lone low surrogate", '{"type":"a","subject":"s","source":"x\\udfff","data":{}}', JSON, 400, "BadRequest"),
+    ("lone surrogate in data", '{"type":"a","subject":"s","source":"x","data":{"v":["\\ud83d"]}}', JSON, 400, "BadRequest"),
+    ("lone surrogate in a key", '{"type":"a","subject":"s","source":"x","data":{"\\udc00":1}}', JSON, 400, "BadRequest"),
     ("missing field", {"type": "a", "subject": "s", "source": "x"}, JSON, 400, "ValidationError"),
     ("extra field", event_body(colour="red"), JSON, 400, "ValidationError"),
     ("data not an object", event_body(data=[1]), JSON, 400, "ValidationError"),
@@ -183,6 +188,14 @@ def test_bad_input_is_a_documented_4xx_and_writes_nothing(
 ) -> None:
     assert_error(post(client, body, headers), status, code)
     assert item_count(moto_stack) == 0
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted(client: Client) -> None:
+    created = post(client, '{"type":"a","subject":"s\\ud83d\\ude00","source":"x","data":{"\\\\ud800":"\\ud83d\\ude00"}}')
+    assert created.status_code == 201, created.body
+    event = json.loads(created.body)
+    # An escaped backslash before "ud800" is six plain characters, not a surrogate.
+    assert (event["subject"], event["data"]) == ("s\U0001f600", {"\\ud800": "\U0001f600"})
 
 
 def test_data_of_exactly_64_kib_is_accepted(client: Client) -> None:
