@@ -9,9 +9,15 @@ from typing import Any
 
 from chalicelib import contract
 from chalicelib.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.errors import BadRequestError, ConflictError, NotFoundError, ValidationError
 from chalicelib.events import NewEvent, StoredEvent
-from chalicelib.repository import EventsRepository, IdempotencyKeyTakenError, IdempotencyRecord, NewEventItem
+from chalicelib.repository import (
+    EventsRepository,
+    IdempotencyKeyTakenError,
+    IdempotencyRecord,
+    NewEventItem,
+    PositionRangeError,
+)
 from chalicelib.retry import Deadline
 from chalicelib.timefmt import format_rfc3339, utc_now
 
@@ -84,7 +90,10 @@ class EventService:
 
     def list_subject(self, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
         after = 0 if cursor is None else decode_cursor(subject, cursor)
-        events, more = self._repo.list_subject_events(subject, after, limit)
+        try:
+            events, more = self._repo.list_subject_events(subject, after, limit)
+        except PositionRangeError:
+            raise BadRequestError("cursor lies beyond the last position a subject can have") from None
         next_cursor = encode_cursor(subject, events[-1].position) if more and events else None
         return {"items": [event.to_api() for event in events], "next_cursor": next_cursor}
 

@@ -10,7 +10,8 @@ import fastjsonschema
 import pytest
 from chalice.test import Client
 
-from chalicelib import contract
+from chalicelib import aws, contract, items
+from chalicelib.cursor import encode_cursor
 from tooling.moto_stack import MotoStack
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
@@ -132,6 +133,22 @@ def test_cursor_of_another_subject_is_rejected(client: Client) -> None:
     assert_error(client.http.get(f"/v1/events?subject=order-2&cursor={cursor}", headers=JSON), 400, "BadRequest")
 
 
+@pytest.mark.parametrize(
+    "position",
+    [
+        items.MAX_POSITION,  # the page would start one past the last position a subject can have
+        10**13 - 2,  # its sort key would sort after the upper bound's: DynamoDB refuses the key condition
+    ],
+)
+def test_cursor_beyond_the_key_range_is_400_before_any_query(client: Client, position: int) -> None:
+    post(client, event_body())
+    queries: list[str] = []
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb.Query", lambda **_: queries.append("Query"))
+    cursor = encode_cursor("order-1", position)
+    assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={cursor}", headers=JSON), 400, "BadRequest")
+    assert queries == []
+
+
 def test_stats_unknown_subject_is_404(client: Client) -> None:
     assert_error(client.http.get("/v1/subjects/never-seen/stats", headers=JSON), 404, "NotFound")
 
@@ -152,6 +169,7 @@ def test_stats_before_analytics(client: Client) -> None:
     }
 
 
+BAD = "BadRequest"
 BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     ("malformed JSON", '{"type": ', JSON, 400, "BadRequest"),
     ("empty body", "", JSON, 400, "BadRequest"),
@@ -162,8 +180,8 @@ BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     # Valid JSON text that no UTF-8 store or log can hold: a lone surrogate, where a key or a value.
     ("lone surrogate in subject", '{"type":"a","subject":"\\ud800","source":"x","data":{}}', JSON, 400, "BadRequest"),
     ("lone low surrogate", '{"type":"a","subject":"s","source":"x\\udfff","data":{}}', JSON, 400, "BadRequest"),
-    ("lone surrogate in data", '{"type":"a","subject":"s","source":"x","data":{"v":["\\ud83d"]}}', JSON, 400, "BadRequest"),
-    ("lone surrogate in a key", '{"type":"a","subject":"s","source":"x","data":{"\\udc00":1}}', JSON, 400, "BadRequest"),
+    ("lone surrogate in data", '{"type":"a","subject":"s","source":"x","data":{"v":["\\ud83d"]}}', JSON, 400, BAD),
+    ("lone surrogate in a key", '{"type":"a","subject":"s","source":"x","data":{"\\udc00":1}}', JSON, 400, BAD),
     ("missing field", {"type": "a", "subject": "s", "source": "x"}, JSON, 400, "ValidationError"),
     ("extra field", event_body(colour="red"), JSON, 400, "ValidationError"),
     ("data not an object", event_body(data=[1]), JSON, 400, "ValidationError"),
@@ -191,7 +209,8 @@ def test_bad_input_is_a_documented_4xx_and_writes_nothing(
 
 
 def test_a_surrogate_pair_is_one_character_and_accepted(client: Client) -> None:
-    created = post(client, '{"type":"a","subject":"s\\ud83d\\ude00","source":"x","data":{"\\\\ud800":"\\ud83d\\ude00"}}')
+    body = '{"type":"a","subject":"s\\ud83d\\ude00","source":"x","data":{"\\\\ud800":"\\ud83d\\ude00"}}'
+    created = post(client, body)
     assert created.status_code == 201, created.body
     event = json.loads(created.body)
     # An escaped backslash before "ud800" is six plain characters, not a surrogate.
