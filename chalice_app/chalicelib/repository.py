@@ -14,6 +14,8 @@ analytics lane       SUBJECT#<s> / LANE#analytics    ``counted_through`` and the
 pointer              EVENT#<id> / POINTER            subject and position, for reads by id
 idempotency key      IDEMPOTENCY#<key> / KEY         body fingerprint and the event it made (TTL)
 reconciler           RECONCILER / CHECKPOINT         where the next reconcile run starts
+secret key           KEY#<purpose> / <version>       ``secret``: 32 random bytes (``keys`` says why
+                                                     here and how they stay out of every lane)
 ===================  ==============================  ===========================================
 
 The table is the source of truth; everything downstream is a lane that can be rebuilt from it.

@@ -10,8 +10,9 @@ import fastjsonschema
 import pytest
 from chalice.test import Client
 
-from chalicelib import aws, contract, items
+from chalicelib import aws, components, contract, items, service
 from chalicelib.cursor import encode_cursor
+from chalicelib.keys import CURSOR_KEY, KeyId
 from tooling.moto_stack import MotoStack
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
@@ -142,11 +143,45 @@ def test_cursor_of_another_subject_is_rejected(client: Client) -> None:
 )
 def test_cursor_beyond_the_key_range_is_400_before_any_query(client: Client, position: int) -> None:
     post(client, event_body())
-    queries: list[str] = []
-    aws.client("dynamodb").meta.events.register("before-call.dynamodb.Query", lambda **_: queries.append("Query"))
-    cursor = encode_cursor("order-1", position)
+    queries = count_queries()
+    cursor = encode_cursor(components.keys().secret(CURSOR_KEY), "order-1", position)
     assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={cursor}", headers=JSON), 400, "BadRequest")
     assert queries == []
+
+
+def test_forged_and_altered_cursors_are_400_before_any_query(client: Client) -> None:
+    for _ in range(3):
+        post(client, event_body())
+    issued = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    forged = encode_cursor(bytes(32), "order-1", 1)  # well formed, under a key the service does not hold
+    altered = issued[:3] + ("A" if issued[3] != "A" else "B") + issued[4:]
+    queries = count_queries()
+    for cursor in (forged, altered):
+        assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={cursor}", headers=JSON), 400, "BadRequest")
+    assert queries == []
+    page = json.loads(client.http.get(f"/v1/events?subject=order-1&cursor={issued}", headers=JSON).body)
+    assert [item["data"] for item in page["items"]] == [{"total": 12.5}] * 2
+
+
+def test_after_the_cursor_key_rotates_an_old_cursor_is_400_and_listing_again_recovers(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        post(client, event_body())
+    old = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    monkeypatch.setattr(service, "CURSOR_KEY", KeyId("cursor", "v2"))  # what a deploy with a new version does
+
+    assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={old}", headers=JSON), 400, "BadRequest")
+    fresh = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    assert fresh != old
+    assert client.http.get(f"/v1/events?subject=order-1&cursor={fresh}", headers=JSON).status_code == 200
+
+
+def count_queries() -> list[str]:
+    """The Query calls the app's DynamoDB client sends from now on."""
+    queries: list[str] = []
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb.Query", lambda **_: queries.append("Query"))
+    return queries
 
 
 def test_stats_unknown_subject_is_404(client: Client) -> None:
