@@ -171,11 +171,13 @@ class Publisher:
         """The new event a stream record carries; None for other items, modifications and malformed records."""
         if record.get("eventName") != "INSERT":
             return None
-        image = deserialize(record.get("dynamodb", {}).get("NewImage", {}))
-        if image.get("entity") != "event":
+        raw = record.get("dynamodb", {}).get("NewImage", {})
+        # Told apart before deserializing: other items may hold Binary (a key's secret), which arrives
+        # base64-encoded in a Lambda event and which boto3's deserializer refuses as text.
+        if raw.get("entity") != {"S": "event"}:
             return None
         try:
-            return event_from_item(image)
+            return event_from_item(deserialize(raw))
         except (KeyError, TypeError, ValueError) as error:
             self._logger.error(
                 "stream record is not a well-formed event; skipped",
