@@ -89,12 +89,22 @@ locals {
     for fk, statements in local.policy_statements : fk => jsonencode({
       Version = "2012-10-17"
       Statement = [
-        for s in statements : {
-          Sid      = s.sid
-          Effect   = "Allow"
-          Action   = s.actions
-          Resource = s.resources
-        }
+        for s in statements : merge(
+          {
+            Sid      = s.sid
+            Effect   = "Allow"
+            Action   = s.actions
+            Resource = s.resources
+          },
+          # Condition only when there is one (the module's own trigger statements have none).
+          {
+            for key, conditions in { Condition = try(s.conditions, []) } : key => {
+              for test in distinct([for c in conditions : c.test]) : test => {
+                for c in conditions : c.variable => c.values if c.test == test
+              }
+            } if length(conditions) > 0
+          },
+        )
       ]
     })
   }

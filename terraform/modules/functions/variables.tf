@@ -48,7 +48,8 @@ variable "functions" {
     and points the alias "live" at it (Python 3.12 and later; not in the regions runtimes.json lists); environment
     is merged over common_environment; policy_statements are this function's own permissions (the module adds what
     its triggers and dead-letter queue need). Statements must name actions and resources: no "*" or "service:*"
-    action and no "*" resource.
+    action and no "*" resource. A statement's conditions (test, variable, values, as in IAM's Condition block:
+    "ForAllValues:StringEquals", "dynamodb:LeadingKeys", ["KEY#log"]) narrow it further; all must hold.
   EOT
   type = map(object({
     handler              = string
@@ -61,6 +62,11 @@ variable "functions" {
       sid       = string
       actions   = list(string)
       resources = list(string)
+      conditions = optional(list(object({
+        test     = string
+        variable = string
+        values   = list(string)
+      })), [])
     })), [])
   }))
 

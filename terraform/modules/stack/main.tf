@@ -227,6 +227,19 @@ locals {
     resources = [aws_kms_key.this.arn]
   }
 
+  # The log key's item (chalicelib/keys.py): the functions that log subjects hash them with it, and
+  # whichever needs it first writes it. The condition keeps this to that one item of the table.
+  log_key_item = {
+    sid       = "LogKeyItem"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [local.table_arn]
+    conditions = [{
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["KEY#log"]
+    }]
+  }
+
   publish_to_topics = {
     sid       = "PublishToTopics"
     actions   = ["sns:Publish"]
@@ -248,6 +261,7 @@ locals {
     }
     publisher = {
       environment = {
+        EVENTS_TABLE_NAME  = module.data.table_name
         STANDARD_TOPIC_ARN = module.messaging.standard_topic_arn
         FIFO_TOPIC_ARN     = module.messaging.fifo_topic_arn
         EVENTS_STREAM_NAME = module.streaming.stream_name
@@ -259,6 +273,7 @@ locals {
           actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
           resources = [module.streaming.stream_arn]
         },
+        local.log_key_item,
         local.use_key,
       ]
     }
@@ -273,6 +288,7 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
+        local.log_key_item,
         local.use_key,
       ]
     }
@@ -288,6 +304,7 @@ locals {
           actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
+        local.log_key_item,
         local.use_key,
       ]
     }
@@ -299,6 +316,7 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
+        local.log_key_item,
         local.use_key,
       ]
     }
@@ -310,6 +328,7 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
+        local.log_key_item,
         local.use_key,
       ]
     }

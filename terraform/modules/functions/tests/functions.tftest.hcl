@@ -150,6 +150,49 @@ run "least_privilege_roles" {
   }
 }
 
+run "a_statement_carries_its_conditions" {
+  command = plan
+
+  variables {
+    functions = {
+      api = {
+        handler = "app.app"
+        policy_statements = [
+          {
+            sid       = "KeyItems"
+            actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+            resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"]
+            conditions = [
+              { test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["KEY#log"] },
+              { test = "ForAllValues:StringEquals", variable = "dynamodb:Attributes", values = ["pk", "sk", "secret"] },
+              { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+            ]
+          },
+          { sid = "Plain", actions = ["dynamodb:Query"], resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] },
+        ]
+      }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.this["api"].policy).Statement[0].Condition == {
+      "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["KEY#log"], "dynamodb:Attributes" = ["pk", "sk", "secret"] }
+      Bool                        = { "aws:SecureTransport" = ["true"] }
+    }
+    error_message = "A statement's conditions must be rendered as one Condition block, grouped by test."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in slice(jsondecode(aws_iam_role_policy.this["api"].policy).Statement, 1, length(jsondecode(aws_iam_role_policy.this["api"].policy).Statement)) : !contains(keys(s), "Condition")
+    ])
+    error_message = "A statement without conditions, the module's own included, must have no Condition block."
+  }
+}
+
 run "a_wildcard_action_is_rejected" {
   command = plan
 

@@ -894,10 +894,30 @@ run "each_function_gets_only_the_table_actions_it_uses" {
         reconciler = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
       } :
       jsonencode(sort(distinct(flatten([
-        for s in jsondecode(module.functions.policy_documents[k]).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.table_arn)
+        for s in jsondecode(module.functions.policy_documents[k]).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.table_arn) && s.Sid != "LogKeyItem"
       ])))) == jsonencode(expected)
     ])
     error_message = "Each function's table actions must be exactly those its code uses."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, doc in module.functions.policy_documents : jsonencode([
+        for s in jsondecode(doc).Statement : s if s.Sid == "LogKeyItem"
+        ]) == jsonencode(contains(["publisher", "processor", "sequencer", "analytics", "notifier"], k) ? [{
+          Sid       = "LogKeyItem"
+          Effect    = "Allow"
+          Action    = ["dynamodb:GetItem", "dynamodb:PutItem"]
+          Resource  = [module.data.table_arn]
+          Condition = { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["KEY#log"] } }
+      }] : [])
+    ])
+    error_message = "The functions that log subjects may read and create the log key's item, and no other item through it."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["publisher", "processor", "sequencer", "analytics", "notifier"] : module.functions.environments[k]["EVENTS_TABLE_NAME"] == module.data.table_name])
+    error_message = "Every function that hashes subjects reads the log key from the events table."
   }
 
   assert {
