@@ -26,6 +26,7 @@ TABLE = "stack-events"
 def service(cloud: Cloud) -> Any:
     """The service's repository, event service and lanes over a fresh events table in the cloud."""
     import_service_code()
+    from chalicelib.keys import KeyStore
     from chalicelib.lanes import Lanes
     from chalicelib.repository import EventsRepository
     from chalicelib.service import EventService
@@ -35,7 +36,7 @@ def service(cloud: Cloud) -> Any:
     repository = EventsRepository(dynamodb, TABLE)
 
     class Service:
-        events = EventService(repository, idempotency_ttl_seconds=3600)
+        events = EventService(repository, KeyStore(dynamodb, TABLE), idempotency_ttl_seconds=3600)
         lanes = Lanes(dynamodb, repository)
 
     return Service
