@@ -147,3 +147,14 @@ def test_a_failed_write_leaves_the_previous_snapshot_whole(tmp_path: Path, monke
 def test_a_name_that_could_leave_the_snapshot_folder_is_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(snapshots.SnapshotError, match="letters, digits"):
         snapshots.named(tmp_path, name)
+
+
+def test_a_forked_save_writes_the_running_state(cloud: Cloud, tmp_path: Path) -> None:
+    kept = _some_state(cloud)
+    path = tmp_path / "forked.pickle"
+
+    assert snapshots.save_in_child(path)
+
+    cloud.client("dynamodb").delete_table(TableName="kept")
+    snapshots.restore(path.read_bytes(), str(path))
+    _assert_state(cloud, kept)

@@ -54,7 +54,6 @@ from localcloud.unemulated import Reporter
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_SECONDS = 30.0
-QUIET_SECONDS = 2.0  # a periodic snapshot waits for this long without a request
 # moto builds a service's Flask app on its first request (0.2 s for IAM or
 # Lambda) and IAM's backend loads ~1,600 managed policies (about 1 s); doing
 # both in the background at start keeps the first `terraform apply` brisk.
@@ -151,7 +150,6 @@ class LocalCloud:
         self._stopped = threading.Event()
         self._started_at = 0.0
         self._changed = threading.Event()  # a request came since the last snapshot
-        self._last_request = 0.0
         self._snapshot_lock = threading.Lock()
         self.restored_from: str | None = None
 
@@ -277,29 +275,20 @@ class LocalCloud:
         return len(data)
 
     def _save_periodically(self) -> None:
-        """Save every ``snapshot_interval`` seconds if anything changed, in a quiet moment.
-
-        Pickling holds the interpreter for a second or so (the state is tens of MB, most of it
-        IAM's managed policies), so it waits for QUIET_SECONDS without a request: a deploy or a
-        load run is never stalled mid-request by a save. Stopping saves in any case.
-        """
-        last_save = time.monotonic()
-        while not self._stopped.wait(1.0):
-            now = time.monotonic()
-            quiet = now - self._last_request >= QUIET_SECONDS
-            if not self._changed.is_set() or not quiet or now - last_save < self.settings.snapshot_interval:
+        """Every ``snapshot_interval`` seconds, if anything changed, save from a forked copy."""
+        while not self._stopped.wait(self.settings.snapshot_interval):
+            if not self._changed.is_set():
                 continue
             self._changed.clear()
-            last_save = now
-            try:
-                self._save(self.settings.snapshot_path)
-            except Exception:  # the next interval tries again; stop() saves in any case
-                log.exception("could not save the state")
+            with self._snapshot_lock:
+                saved = snapshots.save_in_child(self.settings.snapshot_path)
+            if not saved:  # the child wrote its traceback to the log; the next interval tries again
+                log.error("could not save the state; the last saved one is kept")
+                self._changed.set()
 
     def _noting_changes(self, app: Any) -> Any:
         def noting(environ: dict[str, Any], start_response: Any) -> Any:
             if not str(environ.get("PATH_INFO", "")).startswith("/_localcloud/health"):
-                self._last_request = time.monotonic()
                 self._changed.set()
             return app(environ, start_response)
 

@@ -24,9 +24,12 @@ may not match its classes.
 
 **Writing.** To a temporary file beside the target, flushed to disk, then renamed over it: a
 crash while writing leaves the previous snapshot whole. The server writes one when it stops and,
-while it runs, every ``snapshot_interval`` seconds if anything changed, in a moment without
-requests (``server``): pickling holds the interpreter, and must not stall a deploy. A crash loses
-what changed since the last save.
+while it runs, every ``snapshot_interval`` seconds if anything changed. Pickling tens of MB holds
+the interpreter for seconds, long enough for clients to time out, so a running server saves from
+a forked copy of itself (``save_in_child``): the fork is a consistent image of that instant, the
+child pickles and writes it and exits, and the server goes on serving at once. The child takes
+no lock and runs nothing but the pickling and the write, so the threads the fork leaves behind
+cannot block it. A crash loses what changed since the last save.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import os
 import pickle
 import sys
 import tempfile
+import warnings
 import weakref
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -171,6 +175,24 @@ def write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def save_in_child(path: Path) -> bool:
+    """Capture and write from a forked copy of this process; True when the child succeeded."""
+    with warnings.catch_warnings():
+        # Python warns that forking a threaded process may deadlock the child; this child only
+        # pickles and writes (see the module docstring), then leaves with os._exit.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            write(path, capture())
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def named(state_dir: Path, name: str) -> Path:
