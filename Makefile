@@ -131,6 +131,7 @@ contract: venv  ## Render contracts/openapi.yaml into the JSON copy the Lambda z
 
 .PHONY: build
 build: contract  ## Package the Chalice app into build/lambda/deployment.zip (reproducible)
+	@$(PYTHON) scripts/check_lock.py chalice_app/requirements.txt chalice_app/requirements.lock
 	$(call timed,build,$(TOOLING).build --app chalice_app --out $(BUILD)/lambda)
 
 # -- deploy -----------------------------------------------------------------------------------------
