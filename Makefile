@@ -93,10 +93,9 @@ UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-versio
 # every file checked against the lock's hashes (--require-hashes) and nothing resolved (--no-deps:
 # the lock is the whole set). The build backend goes first, as a wheel; whatever the lock holds only
 # as source is then built with it (--no-build-isolation), not with one pip would fetch unchecked.
-# `pip check` proves the set complete. $(call install_locked,<virtualenv>,<lock>)
+# The recipe then runs `pip check`, which proves the set complete. $(call install_locked,<venv>,<lock>)
 install_locked = $(1)/bin/python -m pip install -q --require-hashes --no-deps --only-binary=:all: -r requirements/build.lock && \
-  $(1)/bin/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r $(2) && \
-  $(1)/bin/python -m pip check >/dev/null
+  $(1)/bin/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r $(2)
 
 # The repository's own packages, ./localcloud and ./tooling, come last and editable: hashes cannot
 # apply to a local path (it is this checkout, not a download), so they go in with --no-deps (their
@@ -105,7 +104,7 @@ $(VENV_STAMP): requirements/dev.txt requirements/dev.lock requirements/build.loc
 	@$(PYTHON) scripts/check_lock.py requirements/dev.txt requirements/dev.lock
 	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
 	  $(call install_locked,$(VENV),requirements/dev.lock) && \
-	  $(PY) -m pip install -q --no-deps --no-build-isolation -e ./localcloud -e ./tooling && $(PY) -m pip check >/dev/null)
+	  $(PY) -m pip install -q --no-deps --no-build-isolation -e ./localcloud -e ./tooling && $(PY) -m pip check)
 	@touch $@
 
 .PHONY: venv
@@ -234,7 +233,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-python$(PYTHON_VERSION)
 $(CHECKOV_STAMP): requirements/checkov.txt requirements/checkov.lock requirements/build.lock | require-python
 	@$(PYTHON) scripts/check_lock.py requirements/checkov.txt requirements/checkov.lock
 	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && \
-	  $(call install_locked,$(CHECKOV_VENV),requirements/checkov.lock))
+	  $(call install_locked,$(CHECKOV_VENV),requirements/checkov.lock) && $(CHECKOV_VENV)/bin/python -m pip check)
 	@touch $@
 
 .PHONY: tf-static
