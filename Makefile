@@ -48,8 +48,10 @@ LOCALCLOUD := $(abspath $(VENV))/bin/localcloud
 # The project's tooling (tooling/, installed editable too): python -m tooling.<build|bench|cost|...>.
 TOOLING := $(PY) -m tooling
 
+# The step runs in a subshell: `set -e` ignores a failure inside an `a && b && c` chain, but not a
+# subshell that exits non-zero, so a failed step stops the recipe instead of being reported done.
 define timed
-	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
+	@start=$$(date +%s); echo "==> $(1)"; ( $(2) ); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
 endef
 
 .PHONY: help
