@@ -50,8 +50,10 @@ LOCALCLOUD := $(abspath $(VENV))/bin/localcloud
 # The project's tooling (tooling/, installed editable too): python -m tooling.<build|bench|cost|...>.
 TOOLING := $(PY) -m tooling
 
+# The step runs in a subshell: `set -e` ignores a failure inside an `a && b && c` chain, but not a
+# subshell that exits non-zero, so a failed step stops the recipe instead of being reported done.
 define timed
-	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
+	@start=$$(date +%s); echo "==> $(1)"; ( $(2) ); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
 endef
 
 .PHONY: help
@@ -68,21 +70,57 @@ VENV_STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
 require-python:
 	@PYTHON="$(PYTHON)" scripts/find_python.sh $(PYTHON_VERSION) >/dev/null
 
-# pip runs from the repository's root: requirements/dev.txt installs -e ./localcloud and -e ./tooling
-# relative to it.
-$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt localcloud/pyproject.toml tooling/pyproject.toml | require-python
-	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
+# -- dependencies: locked with hashes, installed with hash checking -----------------------------------
+#
+# Inputs (edited by hand, exact pins): requirements/dev.txt (tools, with the app's
+# chalice_app/requirements.txt and the two editable packages' dependencies), requirements/checkov.txt,
+# chalice_app/requirements.txt (what ships in the Lambda zip; tooling.build installs it from its lock),
+# requirements/build.txt (setuptools) and requirements/uv.txt (the locker). Beside each, a .lock that
+# `make lock` writes and no one edits: every transitive dependency, pinned, with the sha256 of each of
+# its files on PyPI. On a merge, take either side of a conflicted .lock and run `make lock` again: it
+# keeps the versions already locked and resolves only what changed (UPGRADE=1: everything anew).
+#
+# The locker is uv, pinned and installed hash-checked from its own lock into a throwaway virtualenv.
+# uv rather than pip-tools: `uv pip compile --universal` writes one lock for every platform (markers
+# kept, the hashes of every file of each version) for Python $(PYTHON_VERSION) whatever interpreter
+# runs it, so the same files serve this linux x86_64 machine and CI (ubuntu, x86_64), a developer's
+# macOS, and the Lambda zip, whose wheels are fetched here for Lambda's arm64; pip-compile resolves
+# for the platform and interpreter it runs on only.
+LOCK_VENV := $(BUILD)/lock-venv
+LOCKED := requirements/build requirements/dev requirements/checkov chalice_app/requirements requirements/uv
+# The editable packages are this checkout: they are installed from their paths, never from a lock.
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version $(PYTHON_VERSION) \
+  --generate-hashes --custom-compile-command "make lock" \
+  --no-emit-package localcloud --no-emit-package events-tooling $(if $(UPGRADE),--upgrade)
+
+# An install from a lock into a virtualenv, after scripts/check_lock.py proved the lock current:
+# every file checked against the lock's hashes (--require-hashes) and nothing resolved (--no-deps:
+# the lock is the whole set). The build backend goes first, as a wheel; whatever the lock holds only
+# as source is then built with it (--no-build-isolation), not with one pip would fetch unchecked.
+# The recipe then runs `pip check`, which proves the set complete. $(call install_locked,<venv>,<lock>)
+install_locked = $(1)/bin/python -m pip install -q --require-hashes --no-deps --only-binary=:all: -r requirements/build.lock && \
+  $(1)/bin/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r $(2)
+
+# The repository's own packages, ./localcloud and ./tooling, come last and editable: hashes cannot
+# apply to a local path (it is this checkout, not a download), so they go in with --no-deps (their
+# dependencies are in the lock) and are built by the locked setuptools (--no-build-isolation).
+$(VENV_STAMP): requirements/dev.txt requirements/dev.lock requirements/build.lock chalice_app/requirements.txt localcloud/pyproject.toml tooling/pyproject.toml | require-python
+	@$(PYTHON) scripts/check_lock.py requirements/dev.txt requirements/dev.lock
+	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(call install_locked,$(VENV),requirements/dev.lock) && \
+	  $(PY) -m pip install -q --no-deps --no-build-isolation -e ./localcloud -e ./tooling && $(PY) -m pip check)
 	@touch $@
 
 .PHONY: venv
-venv: $(VENV_STAMP)  ## Create the virtualenv (Python 3.13) from the pinned requirements
+venv: $(VENV_STAMP)  ## Create the virtualenv (Python 3.13) from the hash-checked lock
 
+# The locker is installed from uv.lock (hash-checked, a wheel with no dependencies), then rewrites it
+# with the rest.
 .PHONY: lock
-lock: require-python  ## Re-pin requirements/constraints.txt from a clean virtualenv
-	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
-	$(BUILD)/lock-venv/bin/pip install -q -r requirements/dev.txt
-	{ echo "# Full transitive lock for requirements/dev.txt (pip freeze of a clean venv). Regenerate with: make lock"; \
-	  $(BUILD)/lock-venv/bin/pip freeze --exclude-editable; } > requirements/constraints.txt
+lock: require-python  ## Re-lock every requirements input (with hashes); UPGRADE=1 to take the newest
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --require-hashes --no-deps --only-binary=:all: -r requirements/uv.lock
+	@for name in $(LOCKED); do echo "==> $$name.lock"; $(UV_COMPILE) $$name.txt -o $$name.lock || exit 1; done
 
 .PHONY: require-terraform
 require-terraform:
@@ -96,6 +134,7 @@ contract: venv  ## Render contracts/openapi.yaml into the JSON copy the Lambda z
 
 .PHONY: build
 build: contract  ## Package the Chalice app into build/lambda/deployment.zip (reproducible)
+	@$(PYTHON) scripts/check_lock.py chalice_app/requirements.txt chalice_app/requirements.lock
 	$(call timed,build,$(TOOLING).build --app chalice_app --out $(BUILD)/lambda)
 
 # -- deploy -----------------------------------------------------------------------------------------
@@ -239,8 +278,10 @@ CHECKOV_VENV := .venv-checkov
 
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-python$(PYTHON_VERSION)
 
-$(CHECKOV_STAMP): requirements/checkov.txt | require-python
-	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt)
+$(CHECKOV_STAMP): requirements/checkov.txt requirements/checkov.lock requirements/build.lock | require-python
+	@$(PYTHON) scripts/check_lock.py requirements/checkov.txt requirements/checkov.lock
+	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && \
+	  $(call install_locked,$(CHECKOV_VENV),requirements/checkov.lock) && $(CHECKOV_VENV)/bin/python -m pip check)
 	@touch $@
 
 .PHONY: tf-static
