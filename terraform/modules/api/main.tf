@@ -319,7 +319,8 @@ resource "aws_lambda_permission" "this" {
 resource "aws_iam_role" "cloudwatch" {
   count = var.manage_account_settings ? 1 : 0
 
-  name = "${var.name}-apigateway-cloudwatch"
+  name                 = "${var.name}-apigateway-cloudwatch"
+  permissions_boundary = var.role_permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
