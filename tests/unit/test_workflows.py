@@ -52,3 +52,17 @@ def test_nightly_always_destroys() -> None:
     destroy = [step for step in steps(nightly) if "make destroy" in step.get("run", "")]
     assert destroy
     assert destroy[0].get("if") == "always()"
+
+
+def test_nightly_names_the_account_of_the_aws_target_before_deploying() -> None:
+    """The dev root requires allowed_account_ids (no default): the aws target passes it from a variable."""
+    nightly = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly.yml").read_text())
+    ordered = steps(nightly)
+    names = [i for i, step in enumerate(ordered) if "TF_VAR_allowed_account_ids=" in step.get("run", "")]
+    deploy = next(i for i, step in enumerate(ordered) if "make deploy" in step.get("run", ""))
+    assert len(names) == 1 and names[0] < deploy
+    step = ordered[names[0]]
+    assert step.get("if") == "matrix.target == 'aws'", "the local root sets null: only the aws target needs it"
+    assert step["env"]["ACCOUNT_ID"] == "${{ vars.AWS_ACCOUNT_ID }}"
+    assert "GITHUB_ENV" in step["run"]
+
