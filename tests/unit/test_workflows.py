@@ -65,4 +65,3 @@ def test_nightly_names_the_account_of_the_aws_target_before_deploying() -> None:
     assert step.get("if") == "matrix.target == 'aws'", "the local root sets null: only the aws target needs it"
     assert step["env"]["ACCOUNT_ID"] == "${{ vars.AWS_ACCOUNT_ID }}"
     assert "GITHUB_ENV" in step["run"]
-
