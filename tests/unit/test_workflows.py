@@ -60,7 +60,8 @@ def test_nightly_names_the_account_of_the_aws_target_before_deploying() -> None:
     ordered = steps(nightly)
     names = [i for i, step in enumerate(ordered) if "TF_VAR_allowed_account_ids=" in step.get("run", "")]
     deploy = next(i for i, step in enumerate(ordered) if "make deploy" in step.get("run", ""))
-    assert len(names) == 1 and names[0] < deploy
+    assert len(names) == 1
+    assert names[0] < deploy
     step = ordered[names[0]]
     assert step.get("if") == "matrix.target == 'aws'", "the local root sets null: only the aws target needs it"
     assert step["env"]["ACCOUNT_ID"] == "${{ vars.AWS_ACCOUNT_ID }}"

@@ -55,7 +55,7 @@ locals {
       "kinesis:GetRecords",
       "kinesis:GetShardIterator",
       "kinesis:ListShards",
-      "kinesis:SubscribeToShard",
+      # No kinesis:SubscribeToShard: it acts on an enhanced fan-out consumer, which the mappings do not use.
     ]
   }
 

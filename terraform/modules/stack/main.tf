@@ -120,13 +120,13 @@ resource "aws_kms_key" "this" {
       },
       {
         # CloudWatch Logs names the log group in the encryption context of
-        # every call it makes with the key.
+        # every call it makes with the key. (No kms:DescribeKey: it takes no
+        # encryption context, so this condition would never allow it.)
         Sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
         Effect    = "Allow"
         Principal = { Service = "logs.${local.region}.amazonaws.com" }
         Action = [
           "kms:Decrypt",
-          "kms:DescribeKey",
           "kms:Encrypt",
           "kms:GenerateDataKey",
           "kms:GenerateDataKeyWithoutPlaintext",
