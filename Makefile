@@ -285,13 +285,20 @@ $(CHECKOV_STAMP): requirements/checkov.txt requirements/checkov.lock requirement
 	@touch $@
 
 .PHONY: tf-static
-tf-static: require-terraform $(CHECKOV_STAMP)  ## terraform fmt and validate in every root, checkov
+tf-static: require-terraform $(CHECKOV_STAMP)  ## terraform fmt and validate in every root, checkov, iam-lint
 	terraform fmt -check -recursive terraform
 	@for env in $(TF_ENVS); do \
 	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env init -backend=false $(TF_INIT_FLAGS) >/dev/null && \
 	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env validate -no-color | sed "s|^|$$env: |" || exit 1; \
 	done
 	$(CHECKOV_VENV)/bin/checkov -d terraform --config-file terraform/.checkov.yaml
+	@$(MAKE) iam-lint
+
+# parliament over every IAM policy document of the local root, planned with the AWS provider mocked
+# (no cloud); findings are justified in tooling/src/tooling/iamlint/allowed.yaml or fail.
+.PHONY: iam-lint
+iam-lint: venv require-terraform  ## parliament over every IAM policy the local root renders (provider mocked)
+	$(TOOLING).iamlint --work-dir $(TF_CHECK_DIR)/iamlint $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
 
 .PHONY: tf-unit
 tf-unit: require-terraform  ## terraform test (mock_provider, no cloud) in every module, two at a time

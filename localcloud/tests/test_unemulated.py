@@ -46,6 +46,7 @@ def test_unemulated_settings_are_listed_and_logged_once(cloud: Cloud, caplog: py
     )
 
     with caplog.at_level(logging.WARNING, logger="localcloud.unemulated"):
+        cloud.server.unemulated.check()  # a housekeeping pass
         health = requests.get(f"{cloud.endpoint_url}/_localcloud/health", timeout=10).json()
         cloud.server.unemulated.check()
 

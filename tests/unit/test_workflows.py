@@ -128,3 +128,16 @@ def test_nightly_always_destroys() -> None:
     for name, job in load(ROOT / ".github" / "workflows" / "nightly.yml")["jobs"].items():
         destroy = [step for step in job["steps"] if "make destroy" in step.get("run", "")]
         assert [step.get("if") for step in destroy] == ["always()"], name
+
+
+def test_nightly_names_the_account_of_the_aws_target_before_deploying() -> None:
+    """The dev root requires allowed_account_ids (no default): the aws job passes it from a variable."""
+    job = load(ROOT / ".github" / "workflows" / "nightly.yml")["jobs"]["aws"]
+    ordered = job["steps"]
+    names = [i for i, step in enumerate(ordered) if "TF_VAR_allowed_account_ids=" in step.get("run", "")]
+    deploy = next(i for i, step in enumerate(ordered) if "make deploy" in step.get("run", ""))
+    assert len(names) == 1
+    assert names[0] < deploy
+    step = ordered[names[0]]
+    assert step["env"]["ACCOUNT_ID"] == "${{ vars.AWS_ACCOUNT_ID }}"
+    assert "GITHUB_ENV" in step["run"]

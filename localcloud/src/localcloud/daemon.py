@@ -37,7 +37,7 @@ def log_file(state_dir: Path) -> Path:
     return state_dir / "localcloud.log"
 
 
-def health(port: int, timeout: float = 1.0) -> dict[str, Any] | None:
+def health(port: int, timeout: float = 5.0) -> dict[str, Any] | None:
     """The health document of a local cloud on ``port``, None if there is none."""
     url = f"http://{HOST}:{port}/_localcloud/health"
     try:
@@ -131,7 +131,7 @@ def up(port: int, state_dir: Path) -> int:
 def _wait_healthy(port: int, state_dir: Path, pid: int, process: subprocess.Popen[bytes] | None) -> int:
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT_SECONDS:
-        answer = health(port, timeout=0.5)
+        answer = health(port, timeout=2.0)
         if answer:
             elapsed = time.monotonic() - started
             restored = answer.get("restored_from")

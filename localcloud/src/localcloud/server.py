@@ -243,7 +243,7 @@ class LocalCloud:
             "uptime_seconds": round(time.time() - self._started_at, 1),
             "lambda_workers": self.executor.worker_count(),
             "event_source_mappings": self.mappings.count(),
-            "unemulated": [item.as_json() for item in self.unemulated.check()],
+            "unemulated": [item.as_json() for item in self.unemulated.last],
             "restored_from": self.restored_from,
         }
 

@@ -3,10 +3,10 @@
 moto stores what Terraform sends and answers it back, so a plan is clean even where the local
 cloud then behaves differently from AWS: an SQS mapping's ``ScalingConfig`` is not applied, a
 tumbling window never opens, a container-image function is never run. Silently, a fork would
-find out in production. Here the deployed state is scanned (every housekeeping pass and on each
-health read): each setting found is logged once as a warning naming the resource, the setting and
-what the local cloud does instead, and the health answer lists them all (``make status`` shows
-them).
+find out in production. Here the deployed state is scanned (every housekeeping pass, and on
+the first health read): each setting found is logged once as a warning naming the resource, the
+setting and what the local cloud does instead, and the health answer lists what the latest scan
+found (``make status`` shows them).
 
 Only what is set and would change behaviour is named: a value equal to what the local cloud does
 anyway (``ParallelizationFactor`` 1, a UTC schedule) is not. The README's "Differences from AWS"
@@ -91,12 +91,19 @@ class Reporter:
     def __init__(self) -> None:
         self._told: set[Unemulated] = set()
         self._lock = threading.Lock()
+        self._last: list[Unemulated] | None = None
+
+    @property
+    def last(self) -> list[Unemulated]:
+        """What the latest scan found (a scan now if there was none): cheap enough for every health read."""
+        return self.check() if self._last is None else list(self._last)
 
     def check(self) -> list[Unemulated]:
         found = scan()
         with self._lock:
             new = [item for item in found if item not in self._told]
             self._told.update(new)
+            self._last = found
         for item in new:
             log.warning("not emulated: %s sets %s; the local cloud: %s", item.resource, item.setting, item.instead)
         return found

@@ -42,6 +42,8 @@ module "stack" {
   api_throttling_burst_limit    = var.api_throttling_burst_limit
   api_quota_limit               = var.api_quota_limit
   manage_api_gateway_account    = var.manage_api_gateway_account
+  role_permissions_boundary     = var.role_permissions_boundary
+  code_signing_config_arn       = var.code_signing_config_arn
   alarm_emails                  = var.alarm_emails
   kms_deletion_window_in_days   = var.kms_deletion_window_in_days
   emulator_workarounds          = var.emulator_workarounds

@@ -1,7 +1,9 @@
 environment = "prod"
 region      = "us-east-1"
 
-# allowed_account_ids = ["333333333333"]  # a fork sets its production account here
+# Required (no default): the accounts this root may touch. A fork sets its production account here,
+# or passes TF_VAR_allowed_account_ids='["333333333333"]' as the nightly workflow does for dev.
+# allowed_account_ids = ["333333333333"]
 
 tags = {
   Owner = "platform"

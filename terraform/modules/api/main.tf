@@ -161,6 +161,7 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   for_each = local.endpoints
 
   name              = "/aws/apigateway/${var.name}-${each.key}/access"
@@ -173,6 +174,7 @@ resource "aws_cloudwatch_log_group" "access" {
 # API Gateway writes execution logs to this fixed name; creating it first gives
 # it encryption and a retention instead of a plain, never-expiring group.
 resource "aws_cloudwatch_log_group" "execution" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   for_each = aws_api_gateway_rest_api.this
 
   name              = "API-Gateway-Execution-Logs_${each.value.id}/${var.stage_name}"
@@ -183,6 +185,9 @@ resource "aws_cloudwatch_log_group" "execution" {
 }
 
 resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:No stage cache: answers depend on the API key and on an event's status, which changes as it moves through the pipeline; POSTs are not cacheable and a cache cluster is billed by the hour
+  #checkov:skip=CKV2_AWS_51:The only backend is Lambda (AWS_PROXY), which API Gateway invokes with IAM (aws_lambda_permission scoped to each API's execution ARN); a client certificate authenticates API Gateway to an HTTP backend
+  #checkov:skip=CKV2_AWS_77:The stack creates no web ACL: a fork passes web_acl_arn and owns its rules; the backend is Python, not Java (Log4j)
   for_each = aws_api_gateway_rest_api.this
 
   rest_api_id          = each.value.id
@@ -223,6 +228,7 @@ resource "aws_api_gateway_stage" "this" {
 }
 
 resource "aws_api_gateway_method_settings" "this" {
+  #checkov:skip=CKV_AWS_225:Caching stays off for the stage's reason (CKV_AWS_120); cache_data_encrypted is still set for a fork that turns it on
   for_each = aws_api_gateway_stage.this
 
   rest_api_id = each.value.rest_api_id
@@ -319,7 +325,8 @@ resource "aws_lambda_permission" "this" {
 resource "aws_iam_role" "cloudwatch" {
   count = var.manage_account_settings ? 1 : 0
 
-  name = "${var.name}-apigateway-cloudwatch"
+  name                 = "${var.name}-apigateway-cloudwatch"
+  permissions_boundary = var.role_permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -117,3 +117,8 @@ output "openapi_body" {
   description = "The OpenAPI document both REST APIs are built from: the contract plus the injected integrations."
   value       = local.body
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each IAM role of the module (null: none), keyed by role name: the CloudWatch role, when manage_account_settings is on."
+  value       = { for r in aws_iam_role.cloudwatch : r.name => r.permissions_boundary }
+}

@@ -146,6 +146,17 @@ variable "manage_account_settings" {
   default     = true
 }
 
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of the CloudWatch role (manage_account_settings); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
 variable "web_acl_arn" {
   description = "ARN of a WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
   type        = string

@@ -504,16 +504,42 @@ variable "api_quota_limit" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role (needed once per account and region for stage logging). Set false in all but one stack sharing an account and region."
+  description = "Create an IAM role for API Gateway to log with and set it as the region's API Gateway CloudWatch role (a region-wide setting, needed once per account and region before stages can log). Off by default: the setting outlives the stack, so a stack that is destroyed (an ephemeral or nightly environment) would leave the region pointing at a deleted role, and every stack sharing the region would repoint it. Turn it on in one long-lived stack per account and region when no landing zone sets it."
   type        = bool
   nullable    = false
-  default     = true
+  default     = false
 }
 
 variable "web_acl_arn" {
   description = "WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
   type        = string
   default     = null
+}
+
+################################################################################
+# IAM and code signing
+################################################################################
+
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of every IAM role the stack creates (each function's role, the flow-log role, the API Gateway CloudWatch role); null for none. A landing zone that allows deployers to create roles only under its boundary sets it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration attached to every function; null (the default) for none. With an enforcing configuration Lambda refuses code not signed by one of its signing profiles, so a fork that sets it must deploy a zip signed with AWS Signer (from S3), not the local build."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be the ARN of a Lambda code signing configuration (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>) or null."
+  }
 }
 
 ################################################################################
