@@ -139,8 +139,8 @@ build: contract  ## Package the Chalice app into build/lambda/deployment.zip (re
 
 # -- deploy -----------------------------------------------------------------------------------------
 
-# The local cloud keeps everything in memory: when `up` starts a new one, the state
-# file of the previous one describes resources that no longer exist, so it goes.
+# When `up` starts a local cloud with no saved state (the first time, or after local-reset),
+# Terraform's state file of an earlier one describes resources that no longer exist, so it goes.
 .PHONY: local-up
 local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running one)
 	@mkdir -p $(STATE_DIR)
