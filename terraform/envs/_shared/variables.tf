@@ -182,6 +182,18 @@ variable "api_throttling_burst_limit" {
   default     = null
 }
 
+variable "api_public_rate_limit" {
+  description = "Requests per second per stage on each operation that needs no API key (GET /health)."
+  type        = number
+  default     = null
+}
+
+variable "api_public_burst_limit" {
+  description = "Burst above the public rate per stage on each operation that needs no API key."
+  type        = number
+  default     = null
+}
+
 variable "api_quota_limit" {
   description = "Requests per day per API key; null for no quota."
   type        = number
@@ -191,6 +203,24 @@ variable "api_quota_limit" {
 variable "manage_api_gateway_account" {
   description = "Set the region-wide API Gateway CloudWatch role from this stack."
   type        = bool
+  default     = null
+}
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL, in this region) to associate with both API stages; null for none, or for the stack's own with waf_enabled."
+  type        = string
+  default     = null
+}
+
+variable "waf_enabled" {
+  description = "Create the stack's baseline web ACL and associate it with both API stages, unless web_acl_arn names one."
+  type        = bool
+  default     = null
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may make in 5 minutes before the stack's web ACL blocks it."
+  type        = number
   default     = null
 }
 
