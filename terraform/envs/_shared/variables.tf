@@ -186,6 +186,18 @@ variable "api_throttling_burst_limit" {
   default     = null
 }
 
+variable "api_public_rate_limit" {
+  description = "Requests per second per stage on each operation that needs no API key (GET /health)."
+  type        = number
+  default     = null
+}
+
+variable "api_public_burst_limit" {
+  description = "Burst above the public rate per stage on each operation that needs no API key."
+  type        = number
+  default     = null
+}
+
 variable "api_quota_limit" {
   description = "Requests per day per API key; null for no quota."
   type        = number
@@ -218,6 +230,24 @@ variable "code_signing_config_arn" {
     condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
     error_message = "code_signing_config_arn must be the ARN of a Lambda code signing configuration (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>) or null."
   }
+}
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL, in this region) to associate with both API stages; null for none, or for the stack's own with waf_enabled."
+  type        = string
+  default     = null
+}
+
+variable "waf_enabled" {
+  description = "Create the stack's baseline web ACL and associate it with both API stages, unless web_acl_arn names one."
+  type        = bool
+  default     = null
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may make in 5 minutes before the stack's web ACL blocks it."
+  type        = number
+  default     = null
 }
 
 variable "alarm_emails" {

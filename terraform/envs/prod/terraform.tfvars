@@ -14,6 +14,10 @@ log_retention_in_days     = 365
 table_deletion_protection = true
 api_quota_limit           = 1000000
 
+# The stack's baseline web ACL on both API stages (modules/waf); a fork whose
+# security team owns one sets web_acl_arn instead.
+waf_enabled = true
+
 # Reserved concurrency caps each consumer so a burst cannot starve the API
 # (needs an account concurrency limit well above the sum plus 100 unreserved).
 # Memory and timeouts keep the stack's per-function defaults. The SQS consumers'

@@ -11,7 +11,8 @@ locals {
 }
 
 ################################################################################
-# OpenAPI body: the contract plus one AWS_PROXY integration per operation
+# OpenAPI body: the contract plus one AWS_PROXY integration per operation,
+# request validation, and each endpoint's TLS policy
 ################################################################################
 
 locals {
@@ -26,6 +27,18 @@ locals {
     passthroughBehavior = "when_no_match"
   }
 
+  # API Gateway checks what it can of the contract before the function runs: the
+  # required parameters (present and not blank) of every operation, and the JSON
+  # body against the operation's request schema (the models API Gateway makes
+  # from components.schemas). A request that fails is answered 400 by the
+  # BAD_REQUEST_PARAMETERS or BAD_REQUEST_BODY gateway response below and never
+  # invokes the function. The function still validates everything (formats,
+  # sizes, the cursor): the gateway's check is a subset, JSON Schema draft 4.
+  request_validators = {
+    "body-and-parameters" = { validateRequestBody = true, validateRequestParameters = true }
+    "parameters"          = { validateRequestBody = false, validateRequestParameters = true }
+  }
+
   # Every other method of a contract path goes to the function too (ANY), so an
   # undeclared method is answered 405 with an Allow header by the app, in the
   # contract's error schema, instead of API Gateway's 403 for unknown routes.
@@ -34,7 +47,8 @@ locals {
       { for key, value in item : key => value if !contains(local.http_methods, lower(key)) },
       {
         for method, operation in item : method => merge(operation, {
-          "x-amazon-apigateway-integration" = local.integration
+          "x-amazon-apigateway-integration"       = local.integration
+          "x-amazon-apigateway-request-validator" = can(operation.requestBody) ? "body-and-parameters" : "parameters"
         }) if contains(local.http_methods, lower(method))
       },
       {
@@ -47,13 +61,32 @@ locals {
   }
 
   openapi = merge(local.contract, {
-    paths                                = local.paths
-    "x-amazon-apigateway-api-key-source" = "HEADER"
+    paths                                    = local.paths
+    "x-amazon-apigateway-api-key-source"     = "HEADER"
+    "x-amazon-apigateway-request-validators" = local.request_validators
   })
 
-  body = jsonencode(local.openapi)
+  # The TLS policy of each API's default endpoint is set in its body: the
+  # aws_api_gateway_rest_api argument for it does not exist in the AWS provider
+  # 5.x, and the body is what both 5.x and 6.x send as it is (see the README).
+  # An enhanced policy (SecurityPolicy_*) must come with an endpoint access mode.
+  tls = {
+    for api in keys(local.endpoints) : api => merge(
+      { "x-amazon-apigateway-security-policy" = var.security_policies[api] },
+      startswith(var.security_policies[api], "SecurityPolicy_") ? { "x-amazon-apigateway-endpoint-access-mode" = var.endpoint_access_mode } : {},
+    )
+  }
 
-  operation_count = length(flatten([for item in values(local.paths) : [for k in keys(item) : k if contains(local.http_methods, lower(k))]]))
+  bodies = { for api in keys(local.endpoints) : api => jsonencode(merge(local.openapi, local.tls[api])) }
+
+  operations = flatten([
+    for path, item in local.paths : [
+      for method, operation in item : { path = path, method = upper(method), operation = operation }
+      if contains(local.http_methods, lower(method))
+    ]
+  ])
+
+  operation_count = length(local.operations)
 }
 
 ################################################################################
@@ -65,7 +98,7 @@ resource "aws_api_gateway_rest_api" "this" {
 
   name           = "${var.name}-${each.key}"
   description    = "${var.name} events API (${each.value})"
-  body           = local.body
+  body           = local.bodies[each.key]
   api_key_source = "HEADER"
 
   endpoint_configuration {
@@ -144,13 +177,13 @@ resource "aws_api_gateway_deployment" "this" {
   for_each = aws_api_gateway_rest_api.this
 
   rest_api_id = each.value.id
-  description = "body ${substr(sha1(local.body), 0, 12)}"
+  description = "body ${substr(sha1(local.bodies[each.key]), 0, 12)}"
 
-  # A new deployment whenever the contract, the integration or the gateway
-  # responses (status, template, headers) change; the stage moves to it before
-  # the old one is deleted.
+  # A new deployment whenever the contract, the integration, the validators, the
+  # TLS policy or the gateway responses (status, template, headers) change; the
+  # stage moves to it before the old one is deleted.
   triggers = {
-    redeployment = sha1(join(",", [local.body, jsonencode(local.gateway_response_templates)]))
+    redeployment = sha1(join(",", [local.bodies[each.key], jsonencode(local.gateway_response_templates)]))
   }
 
   lifecycle {
@@ -216,6 +249,8 @@ resource "aws_api_gateway_stage" "this" {
       sourceIp           = "$context.identity.sourceIp"
       userAgent          = "$context.identity.userAgent"
       xrayTraceId        = "$context.xrayTraceId"
+      tlsVersion         = "$context.tlsVersion"
+      cipherSuite        = "$context.cipherSuite"
     })
   }
 
@@ -225,6 +260,23 @@ resource "aws_api_gateway_stage" "this" {
     aws_api_gateway_account.this,
     aws_cloudwatch_log_group.execution,
   ]
+}
+
+locals {
+  # Operations anyone may call: no API key (the contract's `security: []`), so
+  # no usage plan throttles or counts them. Each gets the stage's settings with
+  # its own, tighter throttle, so it cannot be used to run up invocations (or
+  # take the stage's throughput from the callers that hold a key).
+  public_operations = [for o in local.operations : o if try(length(o.operation.security) == 0, false)]
+
+  public_method_settings = merge([
+    for api in keys(local.endpoints) : {
+      for o in local.public_operations : "${api} ${o.method} ${o.path}" => {
+        api         = api
+        method_path = "${trimprefix(o.path, "/")}/${o.method}"
+      }
+    }
+  ]...)
 }
 
 resource "aws_api_gateway_method_settings" "this" {
@@ -246,11 +298,37 @@ resource "aws_api_gateway_method_settings" "this" {
   }
 }
 
+# A method's entry in the stage holds all of its settings, not only those that
+# differ from */*: they repeat the stage's, with the public throttle.
+resource "aws_api_gateway_method_settings" "public" {
+  for_each = local.public_method_settings
+
+  rest_api_id = aws_api_gateway_stage.this[each.value.api].rest_api_id
+  stage_name  = aws_api_gateway_stage.this[each.value.api].stage_name
+  method_path = each.value.method_path
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.public_throttling_rate_limit
+    throttling_burst_limit = var.public_throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+
+  # Both patch the stage's method settings: one stage update at a time.
+  depends_on = [aws_api_gateway_method_settings.this]
+}
+
+# A REGIONAL web ACL protects both stages: API Gateway associates it with the
+# regional part of an edge-optimized API too, where requests arrive after
+# CloudFront (with the viewer's IP as their source IP).
 resource "aws_wafv2_web_acl_association" "this" {
-  for_each = var.web_acl_arn == null ? {} : aws_api_gateway_stage.this
+  for_each = var.web_acl == null ? {} : aws_api_gateway_stage.this
 
   resource_arn = each.value.arn
-  web_acl_arn  = var.web_acl_arn
+  web_acl_arn  = var.web_acl.arn
 }
 
 ################################################################################

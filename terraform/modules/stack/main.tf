@@ -554,16 +554,36 @@ module "api" {
   lambda_invoke_arn    = module.functions.invoke_arns["api"]
   lambda_qualifier     = module.functions.qualifiers["api"]
 
-  stage_name                = var.stage_name
-  logging_level             = var.api_logging_level
-  throttling_rate_limit     = var.api_throttling_rate_limit
-  throttling_burst_limit    = var.api_throttling_burst_limit
-  quota_limit               = var.api_quota_limit
-  kms_key_arn               = aws_kms_key.this.arn
-  log_retention_in_days     = var.log_retention_in_days
-  manage_account_settings   = var.manage_api_gateway_account
-  role_permissions_boundary = var.role_permissions_boundary
-  web_acl_arn               = var.web_acl_arn
+  stage_name                    = var.stage_name
+  logging_level                 = var.api_logging_level
+  throttling_rate_limit         = var.api_throttling_rate_limit
+  throttling_burst_limit        = var.api_throttling_burst_limit
+  public_throttling_rate_limit  = var.api_public_rate_limit
+  public_throttling_burst_limit = var.api_public_burst_limit
+  quota_limit                   = var.api_quota_limit
+  kms_key_arn                   = aws_kms_key.this.arn
+  log_retention_in_days         = var.log_retention_in_days
+  manage_account_settings       = var.manage_api_gateway_account
+  role_permissions_boundary     = var.role_permissions_boundary
+
+  # Known at plan time (an object), even when the ARN is not yet: the web ACL
+  # given, else the stack's own, else none.
+  web_acl = (
+    var.web_acl_arn != null ? { arn = var.web_acl_arn } :
+    var.waf_enabled ? { arn = module.waf[0].web_acl_arn } : null
+  )
+}
+
+# The baseline web ACL, when no other is given.
+module "waf" {
+  source = "../waf"
+  count  = var.waf_enabled && var.web_acl_arn == null ? 1 : 0
+
+  name                  = local.name
+  tags                  = local.tags
+  rate_limit            = var.waf_rate_limit
+  kms_key_arn           = aws_kms_key.this.arn
+  log_retention_in_days = var.log_retention_in_days
 }
 
 ################################################################################

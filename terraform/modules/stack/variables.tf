@@ -497,6 +497,30 @@ variable "api_throttling_burst_limit" {
   }
 }
 
+variable "api_public_rate_limit" {
+  description = "Requests per second per stage on each operation that needs no API key (GET /health): no usage plan covers them. Above 0 and at most api_throttling_rate_limit."
+  type        = number
+  nullable    = false
+  default     = 5
+
+  validation {
+    condition     = var.api_public_rate_limit > 0 && var.api_public_rate_limit <= var.api_throttling_rate_limit
+    error_message = "api_public_rate_limit must be greater than 0 and at most api_throttling_rate_limit."
+  }
+}
+
+variable "api_public_burst_limit" {
+  description = "Burst above api_public_rate_limit per stage on each operation that needs no API key, a whole number from 0 to api_throttling_burst_limit."
+  type        = number
+  nullable    = false
+  default     = 10
+
+  validation {
+    condition     = var.api_public_burst_limit >= 0 && floor(var.api_public_burst_limit) == var.api_public_burst_limit && var.api_public_burst_limit <= var.api_throttling_burst_limit
+    error_message = "api_public_burst_limit must be a whole number from 0 to api_throttling_burst_limit."
+  }
+}
+
 variable "api_quota_limit" {
   description = "Requests per day per API key; null for no quota."
   type        = number
@@ -511,9 +535,28 @@ variable "manage_api_gateway_account" {
 }
 
 variable "web_acl_arn" {
-  description = "WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
+  description = "WAFv2 web ACL (REGIONAL scope, in the stack's region) to associate with both stages, e.g. one a security team owns; null for none, or for the stack's own with waf_enabled. Given, it is used and waf_enabled creates nothing."
   type        = string
   default     = null
+}
+
+variable "waf_enabled" {
+  description = "Create a baseline web ACL (modules/waf: AWS managed IP reputation, known bad inputs and common rule sets, a per-IP rate limit, logging of what it blocks) and associate it with both stages, unless web_acl_arn names one."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may make in 5 minutes before the stack's web ACL blocks it (429); 10 to 2000000000. Only with waf_enabled."
+  type        = number
+  nullable    = false
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number from 10 to 2000000000."
+  }
 }
 
 ################################################################################

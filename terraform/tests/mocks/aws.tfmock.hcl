@@ -101,3 +101,10 @@ mock_resource "aws_lambda_alias" {
     invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:events-test-api:live/invocations"
   }
 }
+
+mock_resource "aws_wafv2_web_acl" {
+  defaults = {
+    arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/events-test/11111111-2222-3333-4444-555555555555"
+    id  = "11111111-2222-3333-4444-555555555555"
+  }
+}

@@ -140,6 +140,21 @@ def deployed_stage(api: RestAPI, stage_name: str) -> Stage | None:
 
 
 @dataclass(frozen=True)
+class RequestChecks:
+    """What a method's request validator makes API Gateway check before the integration.
+
+    Empty unless the method has a validator that turns the check on: a method's
+    required parameters and request models alone check nothing, as on AWS.
+    """
+
+    required_parameters: tuple[tuple[str, str], ...] = ()  # (querystring | header | path, name)
+    models: tuple[tuple[str, str], ...] = ()  # (lower-cased content type, model name)
+
+
+NO_CHECKS = RequestChecks()
+
+
+@dataclass(frozen=True)
 class MethodTarget:
     """What the data plane needs from one moto Method and its integration."""
 
@@ -148,6 +163,7 @@ class MethodTarget:
     integration_type: str | None
     integration_uri: str | None
     integration_http_method: str | None
+    checks: RequestChecks = NO_CHECKS
 
 
 @dataclass(frozen=True)
@@ -268,7 +284,31 @@ def _path_of(resource_id: str, resources: dict[str, Resource], paths: dict[str, 
     return path
 
 
-def _method_target(http_method: str, method: Any) -> MethodTarget:
+_PARAMETER_PREFIX = "method.request."
+_PARAMETER_LOCATIONS = frozenset({"querystring", "header", "path"})
+
+
+def _request_checks(method: Any, validators: dict[str, Any]) -> RequestChecks:
+    validator = validators.get(method.request_validator_id) if method.request_validator_id else None
+    if validator is None:
+        return NO_CHECKS
+    required: list[tuple[str, str]] = []
+    if _is_enabled(validator.validate_request_parameters):
+        for key, is_required in (method.request_parameters or {}).items():
+            location, _, name = str(key).removeprefix(_PARAMETER_PREFIX).partition(".")
+            if str(key).startswith(_PARAMETER_PREFIX) and location in _PARAMETER_LOCATIONS and _is_enabled(is_required):
+                required.append((location, name))
+    models: list[tuple[str, str]] = []
+    if _is_enabled(validator.validate_request_body):
+        models = [
+            (str(content_type).lower(), str(name)) for content_type, name in (method.request_models or {}).items()
+        ]
+    if not required and not models:
+        return NO_CHECKS
+    return RequestChecks(tuple(sorted(required)), tuple(sorted(models)))
+
+
+def _method_target(http_method: str, method: Any, validators: dict[str, Any]) -> MethodTarget:
     integration = method.method_integration
     return MethodTarget(
         http_method=http_method,
@@ -276,15 +316,17 @@ def _method_target(http_method: str, method: Any) -> MethodTarget:
         integration_type=(integration.integration_type or "").upper() if integration else None,
         integration_uri=integration.uri if integration else None,
         integration_http_method=integration.http_method if integration else None,
+        checks=_request_checks(method, validators),
     )
 
 
 def build_route_table(api: RestAPI) -> RouteTable:
     """Walk the API's resources once and index them."""
     routes = []
+    validators: dict[str, Any] = dict(api.request_validators)
     for resource_id, path in resource_paths(api).items():
         resource = api.resources[resource_id]
-        methods = {m: _method_target(m, meth) for m, meth in resource.resource_methods.items()}
+        methods = {m: _method_target(m, meth, validators) for m, meth in resource.resource_methods.items()}
         routes.append(Route(resource_id, path, methods))
     return RouteTable(routes)
 

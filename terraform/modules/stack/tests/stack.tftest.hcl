@@ -33,7 +33,7 @@ run "two_apis_edge_and_regional_from_the_contract" {
 
   assert {
     condition = alltrue(flatten([
-      for path, item in jsondecode(module.api.openapi_body).paths : [
+      for path, item in jsondecode(module.api.openapi_bodies["regional"]).paths : [
         for method, operation in item : (
           operation["x-amazon-apigateway-integration"].type == "aws_proxy" &&
           operation["x-amazon-apigateway-integration"].httpMethod == "POST"
@@ -44,7 +44,7 @@ run "two_apis_edge_and_regional_from_the_contract" {
   }
 
   assert {
-    condition     = alltrue([for item in values(jsondecode(module.api.openapi_body).paths) : contains(keys(item), "x-amazon-apigateway-any-method")])
+    condition     = alltrue([for item in values(jsondecode(module.api.openapi_bodies["regional"]).paths) : contains(keys(item), "x-amazon-apigateway-any-method")])
     error_message = "Every contract path needs an ANY method so undeclared methods reach the app and get a 405."
   }
 
@@ -52,6 +52,83 @@ run "two_apis_edge_and_regional_from_the_contract" {
     condition     = output.stage_name == "api"
     error_message = "The default stage is \"api\"."
   }
+}
+
+run "the_edge_of_the_real_contract" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for api, body in module.api.openapi_bodies :
+      jsondecode(body).paths["/v1/events"].post["x-amazon-apigateway-request-validator"] == "body-and-parameters" &&
+      jsondecode(body).paths["/v1/events"].get["x-amazon-apigateway-request-validator"] == "parameters" &&
+      jsondecode(body).paths["/v1/events/{event_id}"].get["x-amazon-apigateway-request-validator"] == "parameters"
+    ])
+    error_message = "POST /v1/events must be validated (body and parameters) by API Gateway, the GETs by their parameters."
+  }
+
+  assert {
+    condition     = module.api.public_method_paths == tolist(["health/GET"])
+    error_message = "GET /health is the contract's only operation without a key: it alone gets the public throttle."
+  }
+
+  assert {
+    condition     = module.api.security_policies == { edge = "SecurityPolicy_TLS12_PFS_2025_EDGE", regional = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09" }
+    error_message = "Both APIs must refuse anything older than TLS 1.2."
+  }
+}
+
+run "no_web_acl_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.waf) == 0 && length(module.api.web_acl_associations) == 0 && output.web_acl_arn == null
+    error_message = "Without waf_enabled or web_acl_arn there is no web ACL."
+  }
+}
+
+run "waf_enabled_creates_the_baseline_web_acl_on_both_stages" {
+  command = plan
+
+  variables {
+    waf_enabled    = true
+    waf_rate_limit = 500
+  }
+
+  assert {
+    condition     = length(module.waf) == 1 && module.api.web_acl_associations == { edge = module.waf[0].web_acl_arn, regional = module.waf[0].web_acl_arn }
+    error_message = "waf_enabled must create the baseline web ACL and associate it with both stages."
+  }
+
+  assert {
+    condition     = output.web_acl_arn == module.waf[0].web_acl_arn && module.waf[0].log_group_name == "aws-waf-logs-events-test"
+    error_message = "The stack reports the web ACL it associated; the ACL logs to aws-waf-logs-<name>."
+  }
+}
+
+run "a_given_web_acl_is_used_instead_of_the_stack_s" {
+  command = plan
+
+  variables {
+    waf_enabled = true
+    web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/security-team/99999999-8888-7777-6666-555555555555"
+  }
+
+  assert {
+    condition     = length(module.waf) == 0 && module.api.web_acl_associations == { edge = var.web_acl_arn, regional = var.web_acl_arn }
+    error_message = "web_acl_arn wins: it is associated with both stages and the stack creates no web ACL."
+  }
+}
+
+run "the_public_throttle_cannot_exceed_the_stage_s" {
+  command = plan
+
+  variables {
+    api_throttling_rate_limit = 10
+    api_public_rate_limit     = 20
+  }
+
+  expect_failures = [var.api_public_rate_limit]
 }
 
 run "functions_run_in_the_private_subnets_with_a_security_group" {
