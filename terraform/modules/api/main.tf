@@ -220,7 +220,7 @@ resource "aws_cloudwatch_log_group" "execution" {
 resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV_AWS_120:No stage cache: answers depend on the API key and on an event's status, which changes as it moves through the pipeline; POSTs are not cacheable and a cache cluster is billed by the hour
   #checkov:skip=CKV2_AWS_51:The only backend is Lambda (AWS_PROXY), which API Gateway invokes with IAM (aws_lambda_permission scoped to each API's execution ARN); a client certificate authenticates API Gateway to an HTTP backend
-  #checkov:skip=CKV2_AWS_77:The stack creates no web ACL: a fork passes web_acl_arn and owns its rules; the backend is Python, not Java (Log4j)
+  #checkov:skip=CKV2_AWS_77:The stages take the web ACL passed in (web_acl): modules/waf's in prod, whose known-bad-inputs group holds the Log4j rules, or a fork's own; checkov does not follow the module output
   for_each = aws_api_gateway_rest_api.this
 
   rest_api_id          = each.value.id
@@ -301,6 +301,7 @@ resource "aws_api_gateway_method_settings" "this" {
 # A method's entry in the stage holds all of its settings, not only those that
 # differ from */*: they repeat the stage's, with the public throttle.
 resource "aws_api_gateway_method_settings" "public" {
+  #checkov:skip=CKV_AWS_225:Caching stays off for the stage's reason (CKV_AWS_120): the answers change as events move through the pipeline
   for_each = local.public_method_settings
 
   rest_api_id = aws_api_gateway_stage.this[each.value.api].rest_api_id

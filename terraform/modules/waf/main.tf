@@ -161,6 +161,7 @@ resource "aws_wafv2_web_acl" "this" {
 
 # WAF delivers only to log groups whose name starts with aws-waf-logs-.
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   count = var.logging_enabled ? 1 : 0
 
   name              = "aws-waf-logs-${var.name}"
