@@ -28,12 +28,13 @@ def restart(outputs: dict[str, Any], http: requests.Session) -> Callable[[], Non
     # Not a check left green: restarting with the state kept is what the project's local cloud
     # does; on AWS and LocalStack there is nothing of ours to restart.
     if not endpoint:
-        pytest.skip("restarting applies to the project's local cloud; this target is AWS")
+        pytest.skip("restarting applies to the project's local cloud; this target is AWS")  # no cloud of ours
     try:
         ours = http.get(f"{endpoint}/_localcloud/health", timeout=10).status_code == 200
     except requests.RequestException:
         ours = False
     if not ours:
+        # LocalStack keeps its own state (its persistence is its own feature): nothing of ours to restart.
         pytest.skip(f"restarting applies to the project's local cloud; {endpoint} is another emulator")
     port = str(urlparse(endpoint).port)
     state_dir = str(outputs_path().parent)
@@ -43,7 +44,7 @@ def restart(outputs: dict[str, Any], http: requests.Session) -> Callable[[], Non
             subprocess.run(
                 [sys.executable, "-m", "localcloud", command, "--port", port, "--state-dir", state_dir],
                 check=True,
-                timeout=180,
+                timeout=180,  # a stop saves the state and a start restores it: tens of MB each way
                 capture_output=True,
             )
 

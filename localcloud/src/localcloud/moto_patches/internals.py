@@ -134,6 +134,9 @@ def backends_by_service(names: set[str] | frozenset[str] = frozenset()) -> dict[
     """Each service's backends by service name: every one built so far, and those ``names`` asks for
     (built now, so a snapshot can be restored into a process that has not used them yet)."""
     found: dict[str, BackendDict[Any]] = {}
+    # _instances is moto's registry of the backends in use, a class attribute typed with a type
+    # variable (mypy: misc); get_backend is typed per literal service name, and ours come from a
+    # snapshot at run time (call-overload).
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         found.setdefault(backends.service_name, backends)
     for name in sorted(set(names) - set(found)):
