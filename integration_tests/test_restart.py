@@ -19,6 +19,7 @@ import requests
 
 from integration_tests.conftest import outputs_path
 from integration_tests.support import POLL_SECONDS, SETTLE_SECONDS, get_json, post_event, unique
+from localcloud.daemon import health
 from localcloud.testing import wait_for
 
 
@@ -29,20 +30,16 @@ def restart(outputs: dict[str, Any], http: requests.Session) -> Callable[[], Non
     # does; on AWS and LocalStack there is nothing of ours to restart.
     if not endpoint:
         pytest.skip("restarting applies to the project's local cloud; this target is AWS")  # no cloud of ours
-    try:
-        ours = http.get(f"{endpoint}/_localcloud/health", timeout=10).status_code == 200
-    except requests.RequestException:
-        ours = False
-    if not ours:
+    port = urlparse(endpoint).port
+    if port is None or health(port) is None:
         # LocalStack keeps its own state (its persistence is its own feature): nothing of ours to restart.
         pytest.skip(f"restarting applies to the project's local cloud; {endpoint} is another emulator")
-    port = str(urlparse(endpoint).port)
     state_dir = str(outputs_path().parent)
 
     def down_and_up() -> None:
         for command in ("down", "up"):
             subprocess.run(
-                [sys.executable, "-m", "localcloud", command, "--port", port, "--state-dir", state_dir],
+                [sys.executable, "-m", "localcloud", command, "--port", str(port), "--state-dir", state_dir],
                 check=True,
                 timeout=180,  # a stop saves the state and a start restores it: tens of MB each way
                 capture_output=True,

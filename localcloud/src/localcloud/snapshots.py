@@ -129,18 +129,20 @@ class _Pickler(pickle.Pickler):
 
 def capture() -> bytes:
     """The whole state, as bytes: the header, then every service's backends."""
-    for attempt in range(MAX_ATTEMPTS):
-        buffer = io.BytesIO()
-        pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _dispatch_table()
+    for _ in range(MAX_ATTEMPTS - 1):
         try:
-            pickler.dump((asdict(Header.current()), {name: dict(b) for name, b in backends_by_service().items()}))
+            return _pickled()
         except RuntimeError:  # "changed size during iteration": a request wrote meanwhile
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
             continue
-        return buffer.getvalue()
-    raise AssertionError("unreachable")
+    return _pickled()  # the last attempt: a failure now is raised
+
+
+def _pickled() -> bytes:
+    buffer = io.BytesIO()
+    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    pickler.dump((asdict(Header.current()), {name: dict(b) for name, b in backends_by_service().items()}))
+    return buffer.getvalue()
 
 
 def restore(data: bytes, source: str = "the snapshot") -> None:

@@ -292,6 +292,7 @@ locals {
 
   # The log key's item (chalicelib/keys.py): the functions that log subjects hash them with it, and
   # whichever needs it first writes it. The condition keeps this to that one item of the table.
+  logs_subjects = ["publisher", "processor", "sequencer", "analytics", "notifier"]
   log_key_item = {
     sid       = "LogKeyItem"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
@@ -309,7 +310,8 @@ locals {
     resources = local.topic_arns
   }
 
-  function_wiring = {
+  # Each function's own environment and statements; function_wiring adds the shared ones.
+  own_wiring = {
     api = {
       environment = { EVENTS_TABLE_NAME = module.data.table_name }
       policy_statements = [
@@ -319,7 +321,6 @@ locals {
           actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key["api"],
       ]
     }
     publisher = {
@@ -336,8 +337,6 @@ locals {
           actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
           resources = [module.streaming.stream_arn]
         },
-        local.log_key_item,
-        local.use_key["publisher"],
       ]
     }
     processor = {
@@ -351,8 +350,6 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.log_key_item,
-        local.use_key["processor"],
       ]
     }
     sequencer = {
@@ -367,8 +364,6 @@ locals {
           actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.log_key_item,
-        local.use_key["sequencer"],
       ]
     }
     analytics = {
@@ -379,8 +374,6 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.log_key_item,
-        local.use_key["analytics"],
       ]
     }
     notifier = {
@@ -391,8 +384,6 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.log_key_item,
-        local.use_key["notifier"],
       ]
     }
     reconciler = {
@@ -419,9 +410,18 @@ locals {
           actions   = ["sqs:GetQueueAttributes"]
           resources = local.dlq_arns
         },
-        local.use_key["reconciler"],
       ]
     }
+  }
+
+  function_wiring = {
+    for k, wiring in local.own_wiring : k => merge(wiring, {
+      policy_statements = concat(
+        wiring.policy_statements,
+        contains(local.logs_subjects, k) ? [local.log_key_item] : [],
+        [local.use_key[k]],
+      )
+    })
   }
 
   # An SQS consumer with reserved concurrency gets a mapping that never polls

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlparse
 
-import requests
-
+from localcloud.daemon import health
 from tooling.ops.logs import LogLine, log_groups, read, since_ms
 from tooling.ops.target import Target, TargetError
 
@@ -197,15 +197,10 @@ def alarms_firing(target: Target) -> list[str]:
 def unemulated_settings(target: Target) -> list[dict[str, str]]:
     """What the project's local cloud says it does not emulate; nothing for AWS or another emulator."""
     endpoint = target.outputs.get("aws_endpoint_url")
-    if not endpoint:
-        return []
-    try:
-        answer = requests.get(f"{str(endpoint).rstrip('/')}/_localcloud/health", timeout=10)
-    except requests.RequestException:
-        return []
-    if answer.status_code != 200:
-        return []  # LocalStack or another emulator: not ours to ask
-    found: list[dict[str, str]] = answer.json().get("unemulated", [])
+    port = urlparse(str(endpoint)).port if endpoint else None
+    # None from LocalStack or another emulator (no health document of ours): not ours to ask.
+    answer = health(port) if port else None
+    found: list[dict[str, str]] = answer.get("unemulated", []) if answer else []
     return found
 
 
