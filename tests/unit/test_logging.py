@@ -5,15 +5,22 @@ configure logs, adds its own plain-text handler, so every call was written twice
 ``events - INFO - ...``, once as JSON): twice the CloudWatch Logs ingestion, and lines that
 JSON-only queries cannot read. A fresh interpreter imports the app as Lambda does, so no
 other test's logging set-up can hide a second handler.
+
+The lines written while the API handles a POST carry API Gateway's request id and, once it is
+known, the event's id: ``make trace EVENT=<id>`` finds the API's hop by them.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
+from typing import Any
 
+from tooling.moto_stack import MotoStack
 from tooling.repository import APP_DIR
 
 SCRIPT = """
@@ -41,3 +48,60 @@ def test_one_log_call_writes_exactly_one_json_line() -> None:
     assert [record["message"] for record in records] == ["one call", "through chalice's logger"]
     assert records[0]["marker"] == 7
     assert records[0]["service"] == "events"
+
+
+def _proxy_event(body: dict[str, Any], request_id: str) -> dict[str, Any]:
+    """POST /v1/events as API Gateway's proxy integration hands it to the function."""
+    return {
+        "resource": "/v1/events",
+        "path": "/v1/events",
+        "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json", "Host": "localhost"},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {"requestId": request_id, "resourcePath": "/v1/events", "httpMethod": "POST"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+class _LambdaContext:
+    function_name = "events-test-api"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:events-test-api"
+    aws_request_id = "lambda-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def test_the_posts_log_lines_carry_its_request_id_and_event_id(moto_stack: MotoStack) -> None:
+    import app
+    from chalicelib import components
+
+    stream = io.StringIO()
+    handler = components.logger().registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous, level = handler.setStream(stream), components.logger().log_level
+    components.logger().setLevel("INFO")  # the moto stack's environment logs warnings only
+    try:
+        body = {"type": "order.created", "subject": "order-1", "source": "shop", "data": {}}
+        reply = app.app(_proxy_event(body, "api-request-1"), _LambdaContext())
+        components.logger().info("after the request")
+    finally:
+        handler.setStream(previous)
+        components.logger().setLevel(level)
+
+    assert reply["statusCode"] == 201
+    event_id = json.loads(reply["body"])["id"]
+    records = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    accepted = [r for r in records if r["message"] == "accepted"]
+    assert len(accepted) == 1  # one log call, one JSON line
+    assert (accepted[0]["event_id"], accepted[0]["request_id"]) == (event_id, "api-request-1")
+    # The keys belong to the request: a later line of the same execution environment has neither.
+    after = next(r for r in records if r["message"] == "after the request")
+    assert "event_id" not in after
+    assert "request_id" not in after
