@@ -14,7 +14,8 @@ box stands before the REST APIs, whose boxes list the contract's routes. A Dynam
 through its stream gets a box for the stream.
 
 The layout is layered, left to right: arrows that close a loop (a consumer writing back to the
-table it was fed from) are drawn under the layers and back; every other arrow goes right. The
+table it was fed from) or skip a layer run in lanes under the boxes; every other arrow goes
+straight to the next layer. The
 SVG is written by hand (no graphviz on the machine or in CI) and is byte-for-byte the same for
 the same input: no timestamps, sorted iteration, integer coordinates.
 """
@@ -375,7 +376,10 @@ def _text(x: int, y: int, text: str, css: str, anchor: str = "start") -> str:
 def render(graph: Graph, source: str) -> str:
     boxes, back, width, bottom = layout(graph)
     at = {box.node.id: box for box in boxes}
-    lanes = sorted({e.target for e in back})
+    # Arrows that go back, or past a layer, run in a lane under the boxes (one lane per target), so
+    # that no arrow crosses a box: out of the source's right side, down, along, up, into the target's left.
+    routed = [e for e in graph.edges if e in back or at[e.target].layer - at[e.source].layer > 1]
+    lanes = sorted({e.target for e in routed})
     lane_y = {target: bottom + 22 + 12 * index for index, target in enumerate(lanes)}
     legend_y = bottom + 22 + 12 * len(lanes) + 18
     height = legend_y + 22 * (1 + len(graph.notes)) + MARGIN
@@ -399,10 +403,10 @@ def render(graph: Graph, source: str) -> str:
     for edge in graph.edges:
         a, b = at[edge.source], at[edge.target]
         colour, dash = EDGE_STYLES[edge.kind]
-        if edge in back:
-            sx, tx = a.x + a.width // 2, b.x + b.width // 2 + 8
-            y = lane_y[edge.target]
-            path = f"M{sx},{a.y + a.height} L{sx},{y} L{tx},{y} L{tx},{b.y + b.height}"
+        if edge in routed:
+            sx, sy, tx, ty = a.x + a.width, a.y + a.height // 2, b.x, b.y + b.height // 2
+            out_x, in_x, y = sx + GAP_X // 4, tx - GAP_X // 4, lane_y[edge.target]
+            path = f"M{sx},{sy} L{out_x},{sy} L{out_x},{y} L{in_x},{y} L{in_x},{ty} L{tx},{ty}"
         else:
             sx, sy, tx, ty = a.x + a.width, a.y + a.height // 2, b.x, b.y + b.height // 2
             middle = (sx + tx) // 2 if b.x - a.x - a.width <= GAP_X else sx + GAP_X // 2

@@ -271,8 +271,11 @@ class Context:
                     return collection
                 elements = collection if isinstance(collection, list) else [collection]
                 return [self.bind(**{"": element}).value(each) for element in elements]
-            case hcl.Call(name=name, args=args):
-                return call(name, [self.expand(self.value(arg)) for arg in args], self)
+            case hcl.Call(name=name, args=args, expand_last=expand_last):
+                values = [self.expand(self.value(arg)) for arg in args]
+                if expand_last and values and isinstance(values[-1], list):  # f(a, list...)
+                    values = values[:-1] + values[-1]
+                return call(name, values, self)
             case hcl.Conditional(condition=condition, true=true, false=false):
                 chosen = self.value(condition)
                 if isinstance(chosen, bool):
@@ -434,6 +437,8 @@ def call(name: str, args: list[Any], context: Context) -> Any:  # noqa: PLR0911,
         return args[0]
     elif name == "length" and len(args) == 1 and isinstance(args[0], (list, dict, str)):
         return len(args[0])
+    elif name in ("lower", "upper") and len(args) == 1 and isinstance(args[0], str):
+        return args[0].lower() if name == "lower" else args[0].upper()
     elif name == "tostring" and len(args) == 1 and isinstance(args[0], (str, int, float)):
         return str(args[0])
     elif name in ("coalesce", "try"):
