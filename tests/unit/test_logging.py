@@ -12,15 +12,20 @@ known, the event's id: ``make trace EVENT=<id>`` finds the API's hop by them.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-from tooling.moto_stack import MotoStack
+import pytest
+from botocore.exceptions import ClientError
+
+from tooling.moto_stack import MAX_RECEIVE_COUNT, MotoStack, sqs_event_from_bodies
 from tooling.repository import APP_DIR
 
 SCRIPT = """
@@ -78,26 +83,37 @@ class _LambdaContext:
         return 10_000
 
 
+@contextlib.contextmanager
+def _captured_logs() -> Iterator[list[dict[str, Any]]]:
+    """The JSON lines the app's logger writes inside the block, at INFO (the moto stack logs warnings only)."""
+    from chalicelib import components
+
+    logger = components.logger()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous, level = handler.setStream(stream), logger.log_level
+    logger.setLevel("INFO")
+    records: list[dict[str, Any]] = []
+    try:
+        yield records
+    finally:
+        handler.setStream(previous)
+        logger.setLevel(level)
+        records += [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
 def test_the_posts_log_lines_carry_its_request_id_and_event_id(moto_stack: MotoStack) -> None:
     import app
     from chalicelib import components
 
-    stream = io.StringIO()
-    handler = components.logger().registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous, level = handler.setStream(stream), components.logger().log_level
-    components.logger().setLevel("INFO")  # the moto stack's environment logs warnings only
-    try:
+    with _captured_logs() as records:
         body = {"type": "order.created", "subject": "order-1", "source": "shop", "data": {}}
         reply = app.app(_proxy_event(body, "api-request-1"), _LambdaContext())
         components.logger().info("after the request")
-    finally:
-        handler.setStream(previous)
-        components.logger().setLevel(level)
 
     assert reply["statusCode"] == 201
     event_id = json.loads(reply["body"])["id"]
-    records = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
     accepted = [r for r in records if r["message"] == "accepted"]
     assert len(accepted) == 1  # one log call, one JSON line
     assert (accepted[0]["event_id"], accepted[0]["request_id"]) == (event_id, "api-request-1")
@@ -105,3 +121,25 @@ def test_the_posts_log_lines_carry_its_request_id_and_event_id(moto_stack: MotoS
     after = next(r for r in records if r["message"] == "after the request")
     assert "event_id" not in after
     assert "request_id" not in after
+
+
+def test_a_message_left_to_the_reconciler_is_logged_with_its_event_id(
+    moto_stack: MotoStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app
+    from chalicelib.lanes import Lanes
+
+    def conflict(*_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem")
+
+    monkeypatch.setattr(Lanes, "mark_processed", conflict)
+    message = {"id": "evt-1", "type": "order.created", "subject": "s", "occurred_at": "2026-01-01T00:00:00Z"}
+    event = sqs_event_from_bodies(moto_stack.standard_queue_arn, [json.dumps({**message, "position": 1})])
+    for record in event["Records"]:
+        record["attributes"]["ApproximateReceiveCount"] = str(MAX_RECEIVE_COUNT)  # the receive that would dead-letter
+
+    with _captured_logs() as records:
+        assert app.processor(event, None) == {"batchItemFailures": []}
+
+    (deferred,) = [r for r in records if r["message"] == "deferred to the reconciler rather than dead-lettered"]
+    assert deferred["event_id"] == "evt-1"
