@@ -315,15 +315,11 @@ def _layers(graph: Graph) -> tuple[dict[str, int], set[Edge]]:
     for _ in graph.nodes:  # longest path: at most one pass per node
         for edge in forward:
             layer[edge.target] = max(layer[edge.target], layer[edge.source] + 1)
-    # A start that feeds a later layer only (a schedule) sits just before what it feeds.
-    for node in sorted(graph.nodes, key=lambda n: -layer[n]):
+    # A start (a schedule) sits just before the first thing it feeds, not at the far left.
+    for node in starts:
         later = [layer[e.target] for e in forward if e.source == node]
-        if not incoming[node] and later and node != "callers":
+        if later:
             layer[node] = min(later) - 1
-        elif later and all(layer[e.source] < layer[node] for e in forward if e.target == node):
-            feeders = [layer[e.source] for e in forward if e.target == node]
-            if not feeders:
-                layer[node] = min(later) - 1
     back_edges = {e for e in graph.edges if (e.source, e.target) in back}
     return layer, back_edges
 

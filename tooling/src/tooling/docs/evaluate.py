@@ -63,8 +63,6 @@ def references(value: Any) -> frozenset[Reference]:
         return frozenset().union(*(references(v) for v in value.values()))
     if isinstance(value, list):
         return frozenset().union(*(references(v) for v in value))
-    if isinstance(value, ModuleOutputs):
-        return frozenset()
     return frozenset()
 
 

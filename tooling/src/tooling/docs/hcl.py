@@ -448,13 +448,20 @@ class _Parser:
         self.expect(":")
         return (first, second, collection) if second is not None else (None, first, collection)
 
+    def condition(self) -> Expr | None:
+        """A for-expression's ``if`` clause, if it has one."""
+        if self.peek().kind == "ident" and self.peek().text == "if":
+            self.next()
+            return self.expression()
+        return None
+
     def tuple_or_for(self) -> Expr:
         self.nesting += 1
         if self.peek().text == "for":
             self.next()
             key_var, value_var, collection = self.for_head()
             value = self.expression()
-            condition = self.expression() if self.peek().text == "if" and self.next() else None
+            condition = self.condition()
             self.expect("]")
             self.nesting -= 1
             return ForExpr(key_var, value_var, collection, None, value, condition, False)
@@ -476,7 +483,7 @@ class _Parser:
             self.expect("=>")
             value = self.expression()
             grouping = self.accept("...")
-            condition = self.expression() if self.peek().text == "if" and self.next() else None
+            condition = self.condition()
             self.expect("}")
             self.nesting -= 1
             return ForExpr(key_var, value_var, collection, key, value, condition, grouping)
