@@ -383,7 +383,7 @@ cost: venv  ## Cost per million events and capacity on paper (ENV=..., default d
 	  --out-dir $(BUILD)/reports $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
 
 .PHONY: docs
-docs: venv  ## Regenerate the Terraform modules' README tables (inputs, outputs) from their code
+docs: venv  ## Regenerate the Terraform modules' README tables and docs/architecture.svg from their code
 	@$(TOOLING).docs --write
 
 .PHONY: clean

@@ -48,6 +48,23 @@ def conform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
     return conform_framework_error(get_response(event), app.current_request)
 
 
+# Keys every log line of one request carries. The logger lives as long as the execution
+# environment, so they are removed when the request ends: the next request must not inherit them.
+REQUEST_LOG_KEYS = ["request_id", "event_id"]
+
+
+@app.middleware("http")
+def log_request_keys(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    logger = components.logger()
+    # API Gateway's request id, the one the client sees in an error body: `make trace` and a
+    # support ticket lead to the same lines.
+    logger.append_keys(request_id=request_id(event))
+    try:
+        return get_response(event)
+    finally:
+        logger.remove_keys(REQUEST_LOG_KEYS)
+
+
 def answers_api_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
@@ -100,6 +117,9 @@ def create_event() -> Response:
         contract.validate_parameter("createEvent", "Idempotency-Key", key)
     deadline = Deadline.from_context(app.lambda_context, API_RESERVE_SECONDS)
     event, created = components.event_service().create(new, key, deadline)
+    logger = components.logger()
+    logger.append_keys(event_id=event.id)
+    logger.info("accepted" if created else "idempotent retry: the first event answered")
     return json_response(event.to_api(), status=201 if created else 200, headers=_event_location(event.id))
 
 

@@ -174,12 +174,25 @@ class Consumers:
                     raise
                 self._logger.warning(
                     "deferred to the reconciler rather than dead-lettered",
-                    extra={"message_id": record.message_id, "receives": receives, "error": repr(error)},
+                    extra={
+                        "message_id": record.message_id,
+                        "event_id": _event_id(record.body),
+                        "receives": receives,
+                        "error": repr(error),
+                    },
                 )
                 return False
 
         response = process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
         return cast(PartialResponse, response)  # the same TypedDict shape, declared by Powertools
+
+
+def _event_id(body: str) -> str | None:
+    """The id of the event a message carries (what `make trace` finds its lines by); None if it is malformed."""
+    try:
+        return EventMessage.parse(body).id
+    except PoisonMessageError:
+        return None
 
 
 def _kinesis_data(record: dict[str, Any]) -> bytes | None:

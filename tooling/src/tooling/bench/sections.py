@@ -6,9 +6,9 @@ Options) -> SectionResult`` (in its own module of this package if it is large) a
 ``SECTIONS``. The table, the results file and the exit status pick it up with no other change.
 
 ``zip`` and ``import`` are here; ``requests`` (``api_requests``), ``handlers`` (``handlers`` and
-its child process ``handler_child``), ``executor`` and ``localcloud`` (``local_cloud``) and
-``reload`` (``hot_reload``) live in their own modules, imported only when their section runs
-(they pull in moto and the app).
+its child process ``handler_child``), ``executor`` and ``localcloud`` (``local_cloud``), ``reload``
+(``hot_reload``) and ``snapshot`` (``snapshot_load``) live in their own modules, imported only when
+their section runs (they pull in moto and the app).
 """
 
 from __future__ import annotations
@@ -296,6 +296,18 @@ def reload_section(opts: Options) -> SectionResult:
     return SectionResult(data, [Row(*row) for row in rows])
 
 
+def snapshot_section(opts: Options) -> SectionResult:
+    from tooling.bench import snapshot_load  # noqa: PLC0415 (deploys a local stack; only this section needs it)
+
+    if not opts.zip_path.is_file():
+        raise SectionError(f"{opts.zip_path} is missing: make build first")
+    try:
+        data, rows = snapshot_load.load_rows()
+    except RuntimeError as exc:
+        raise SectionError(str(exc)) from exc
+    return SectionResult(data, [Row(*row) for row in rows])
+
+
 SECTIONS: dict[str, Section] = {
     "zip": zip_section,
     "import": import_section,
@@ -304,6 +316,7 @@ SECTIONS: dict[str, Section] = {
     "executor": executor_section,
     "localcloud": localcloud_section,
     "reload": reload_section,
+    "snapshot": snapshot_section,
 }
 
 
