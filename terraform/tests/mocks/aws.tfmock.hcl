@@ -101,3 +101,14 @@ mock_resource "aws_lambda_alias" {
     invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:events-test-api:live/invocations"
   }
 }
+
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id  = "us-east-1_AbCdEf123"
+    arn = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+  }
+}
+
+mock_resource "aws_cognito_user_pool_client" {
+  defaults = { id = "1example23456789abcdefghij" }
+}
