@@ -18,7 +18,16 @@ import requests
 
 from tooling.chaos.invariants import Answer, Posted, QueueMessage, Snapshot, StoredEvent, SubjectRecord, Violation
 from tooling.chaos.queues import dead_letter_contents
-from tooling.chaos.table import ANALYTICS_SK, HEAD_SK, SEQUENCER_SK, batch_get, item_key, plain, subject_pk
+from tooling.chaos.table import (
+    ANALYTICS_SK,
+    HEAD_SK,
+    SEQUENCER_SK,
+    batch_get,
+    idempotency_item_key,
+    item_key,
+    plain,
+    subject_pk,
+)
 
 READ_ATTEMPTS = 6
 
@@ -132,7 +141,7 @@ def collect(
     keys = sorted({p.key for p in posted.values() if p.key})
     idempotency = {
         str(item["pk"]).removeprefix("IDEMPOTENCY#"): str(item["event_id"])
-        for item in batch_get(dynamodb, table, [item_key(f"IDEMPOTENCY#{k}", "KEY") for k in keys])
+        for item in batch_get(dynamodb, table, [idempotency_item_key(k, outputs) for k in keys])
     }
     reader = ApiReader(gateways, outputs["api_key"])
     stats: dict[str, dict[str, Any] | None] = {}
