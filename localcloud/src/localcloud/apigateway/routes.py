@@ -17,6 +17,7 @@ from typing import Any
 from localcloud.moto_patches.internals import (
     DEFAULT_ACCOUNT_ID,
     APIGatewayBackend,
+    Authorizer,
     Resource,
     RestAPI,
     Stage,
@@ -140,6 +141,14 @@ def deployed_stage(api: RestAPI, stage_name: str) -> Stage | None:
 
 
 @dataclass(frozen=True)
+class UserPoolAuthorizer:
+    """A method's COGNITO_USER_POOLS authorizer: the pools whose tokens it takes, from which header."""
+
+    provider_arns: tuple[str, ...]
+    header: str  # lower-cased, from the identity source method.request.header.<name>
+
+
+@dataclass(frozen=True)
 class MethodTarget:
     """What the data plane needs from one moto Method and its integration."""
 
@@ -148,6 +157,10 @@ class MethodTarget:
     integration_type: str | None
     integration_uri: str | None
     integration_http_method: str | None
+    # NONE, AWS_IAM, COGNITO_USER_POOLS or CUSTOM; only a user pool authorizer is enforced here.
+    authorization_type: str = "NONE"
+    user_pool_authorizer: UserPoolAuthorizer | None = None
+    authorization_scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,14 +281,28 @@ def _path_of(resource_id: str, resources: dict[str, Resource], paths: dict[str, 
     return path
 
 
-def _method_target(http_method: str, method: Any) -> MethodTarget:
+def _user_pool_authorizer(authorizer: Authorizer | None) -> UserPoolAuthorizer | None:
+    if authorizer is None or str(authorizer.type or "").upper() != "COGNITO_USER_POOLS":
+        return None
+    source = str(authorizer.identity_source or "method.request.header.Authorization")
+    return UserPoolAuthorizer(
+        provider_arns=tuple(authorizer.provider_arns or ()),
+        header=source.removeprefix("method.request.header.").lower(),
+    )
+
+
+def _method_target(http_method: str, method: Any, authorizers: dict[str, Authorizer]) -> MethodTarget:
     integration = method.method_integration
+    authorizer = authorizers.get(method.authorizer_id) if method.authorizer_id else None
     return MethodTarget(
         http_method=http_method,
         api_key_required=bool(method.api_key_required),
         integration_type=(integration.integration_type or "").upper() if integration else None,
         integration_uri=integration.uri if integration else None,
         integration_http_method=integration.http_method if integration else None,
+        authorization_type=str(method.authorization_type or "NONE").upper(),
+        user_pool_authorizer=_user_pool_authorizer(authorizer),
+        authorization_scopes=tuple(method.authorization_scopes or ()),
     )
 
 
@@ -284,7 +311,7 @@ def build_route_table(api: RestAPI) -> RouteTable:
     routes = []
     for resource_id, path in resource_paths(api).items():
         resource = api.resources[resource_id]
-        methods = {m: _method_target(m, meth) for m, meth in resource.resource_methods.items()}
+        methods = {m: _method_target(m, meth, api.authorizers) for m, meth in resource.resource_methods.items()}
         routes.append(Route(resource_id, path, methods))
     return RouteTable(routes)
 
