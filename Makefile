@@ -22,6 +22,8 @@ LOCALCLOUD_PORT ?= 4566
 LOCAL_CLOUD ?= builtin
 SEED ?=
 ENV_DIR := terraform/envs/$(ENV)
+# The environments: every root under terraform/envs with its own tfvars (make new-env adds one).
+ENVS := $(sort $(patsubst terraform/envs/%/terraform.tfvars,%,$(wildcard terraform/envs/*/terraform.tfvars)))
 ZIP := $(BUILD)/lambda/deployment.zip
 
 # Terraform takes the AWS provider from a filesystem mirror when one exists (offline
@@ -48,14 +50,16 @@ LOCALCLOUD := $(abspath $(VENV))/bin/localcloud
 # The project's tooling (tooling/, installed editable too): python -m tooling.<build|bench|cost|...>.
 TOOLING := $(PY) -m tooling
 
+# The step runs in a subshell: `set -e` ignores a failure inside an `a && b && c` chain, but not a
+# subshell that exits non-zero, so a failed step stops the recipe instead of being reported done.
 define timed
-	@start=$$(date +%s); echo "==> $(1)"; $(2); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
+	@start=$$(date +%s); echo "==> $(1)"; ( $(2) ); echo "==> $(1): done in $$(( $$(date +%s) - start ))s"
 endef
 
 .PHONY: help
 help:  ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
-	@echo "  Variables: ENV=$(ENV) (local|dev|staging|prod), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
+	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@echo "  Variables: ENV=$(ENV) ($(subst $(eval) ,|,$(ENVS))), LOCALCLOUD_PORT=$(LOCALCLOUD_PORT)"
 
 # -- set-up -----------------------------------------------------------------------------------------
 
@@ -66,21 +70,57 @@ VENV_STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
 require-python:
 	@PYTHON="$(PYTHON)" scripts/find_python.sh $(PYTHON_VERSION) >/dev/null
 
-# pip runs from the repository's root: requirements/dev.txt installs -e ./localcloud and -e ./tooling
-# relative to it.
-$(VENV_STAMP): requirements/dev.txt requirements/constraints.txt chalice_app/requirements.txt localcloud/pyproject.toml tooling/pyproject.toml | require-python
-	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q -r requirements/dev.txt -c requirements/constraints.txt)
+# -- dependencies: locked with hashes, installed with hash checking -----------------------------------
+#
+# Inputs (edited by hand, exact pins): requirements/dev.txt (tools, with the app's
+# chalice_app/requirements.txt and the two editable packages' dependencies), requirements/checkov.txt,
+# chalice_app/requirements.txt (what ships in the Lambda zip; tooling.build installs it from its lock),
+# requirements/build.txt (setuptools) and requirements/uv.txt (the locker). Beside each, a .lock that
+# `make lock` writes and no one edits: every transitive dependency, pinned, with the sha256 of each of
+# its files on PyPI. On a merge, take either side of a conflicted .lock and run `make lock` again: it
+# keeps the versions already locked and resolves only what changed (UPGRADE=1: everything anew).
+#
+# The locker is uv, pinned and installed hash-checked from its own lock into a throwaway virtualenv.
+# uv rather than pip-tools: `uv pip compile --universal` writes one lock for every platform (markers
+# kept, the hashes of every file of each version) for Python $(PYTHON_VERSION) whatever interpreter
+# runs it, so the same files serve this linux x86_64 machine and CI (ubuntu, x86_64), a developer's
+# macOS, and the Lambda zip, whose wheels are fetched here for Lambda's arm64; pip-compile resolves
+# for the platform and interpreter it runs on only.
+LOCK_VENV := $(BUILD)/lock-venv
+LOCKED := requirements/build requirements/dev requirements/checkov chalice_app/requirements requirements/uv
+# The editable packages are this checkout: they are installed from their paths, never from a lock.
+UV_COMPILE = $(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version $(PYTHON_VERSION) \
+  --generate-hashes --custom-compile-command "make lock" \
+  --no-emit-package localcloud --no-emit-package events-tooling $(if $(UPGRADE),--upgrade)
+
+# An install from a lock into a virtualenv, after scripts/check_lock.py proved the lock current:
+# every file checked against the lock's hashes (--require-hashes) and nothing resolved (--no-deps:
+# the lock is the whole set). The build backend goes first, as a wheel; whatever the lock holds only
+# as source is then built with it (--no-build-isolation), not with one pip would fetch unchecked.
+# The recipe then runs `pip check`, which proves the set complete. $(call install_locked,<venv>,<lock>)
+install_locked = $(1)/bin/python -m pip install -q --require-hashes --no-deps --only-binary=:all: -r requirements/build.lock && \
+  $(1)/bin/python -m pip install -q --require-hashes --no-deps --no-build-isolation -r $(2)
+
+# The repository's own packages, ./localcloud and ./tooling, come last and editable: hashes cannot
+# apply to a local path (it is this checkout, not a download), so they go in with --no-deps (their
+# dependencies are in the lock) and are built by the locked setuptools (--no-build-isolation).
+$(VENV_STAMP): requirements/dev.txt requirements/dev.lock requirements/build.lock chalice_app/requirements.txt localcloud/pyproject.toml tooling/pyproject.toml | require-python
+	@$(PYTHON) scripts/check_lock.py requirements/dev.txt requirements/dev.lock
+	$(call timed,virtualenv $(VENV) (Python $(PYTHON_VERSION)),rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(call install_locked,$(VENV),requirements/dev.lock) && \
+	  $(PY) -m pip install -q --no-deps --no-build-isolation -e ./localcloud -e ./tooling && $(PY) -m pip check)
 	@touch $@
 
 .PHONY: venv
-venv: $(VENV_STAMP)  ## Create the virtualenv (Python 3.13) from the pinned requirements
+venv: $(VENV_STAMP)  ## Create the virtualenv (Python 3.13) from the hash-checked lock
 
+# The locker is installed from uv.lock (hash-checked, a wheel with no dependencies), then rewrites it
+# with the rest.
 .PHONY: lock
-lock: require-python  ## Re-pin requirements/constraints.txt from a clean virtualenv
-	rm -rf $(BUILD)/lock-venv && $(PYTHON) -m venv $(BUILD)/lock-venv
-	$(BUILD)/lock-venv/bin/pip install -q -r requirements/dev.txt
-	{ echo "# Full transitive lock for requirements/dev.txt (pip freeze of a clean venv). Regenerate with: make lock"; \
-	  $(BUILD)/lock-venv/bin/pip freeze --exclude-editable; } > requirements/constraints.txt
+lock: require-python  ## Re-lock every requirements input (with hashes); UPGRADE=1 to take the newest
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --require-hashes --no-deps --only-binary=:all: -r requirements/uv.lock
+	@for name in $(LOCKED); do echo "==> $$name.lock"; $(UV_COMPILE) $$name.txt -o $$name.lock || exit 1; done
 
 .PHONY: require-terraform
 require-terraform:
@@ -94,21 +134,32 @@ contract: venv  ## Render contracts/openapi.yaml into the JSON copy the Lambda z
 
 .PHONY: build
 build: contract  ## Package the Chalice app into build/lambda/deployment.zip (reproducible)
+	@$(PYTHON) scripts/check_lock.py chalice_app/requirements.txt chalice_app/requirements.lock
 	$(call timed,build,$(TOOLING).build --app chalice_app --out $(BUILD)/lambda)
 
 # -- deploy -----------------------------------------------------------------------------------------
 
-# The local cloud keeps everything in memory: when `up` starts a new one, the state
-# file of the previous one describes resources that no longer exist, so it goes.
+# When `up` starts a local cloud with no saved state (the first time, or after local-reset),
+# Terraform's state file of an earlier one describes resources that no longer exist, so it goes.
 .PHONY: local-up
 local-up: venv  ## Start the local cloud on LOCALCLOUD_PORT (reuses a running one)
 	@mkdir -p $(STATE_DIR)
 	@out=$$($(LOCALCLOUD) up --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)); echo "$$out"; \
-	 case "$$out" in *reusing*) ;; *) rm -f $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS);; esac
+	 case "$$out" in *"started empty"*) rm -f $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS);; esac
 
 .PHONY: local-down
-local-down: venv  ## Stop the local cloud
+local-down: venv  ## Stop the local cloud; its state is saved and the next local-up brings it back
 	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+
+.PHONY: local-reset
+local-reset: venv  ## Stop the local cloud and forget its state: the next local-up (or deploy) starts empty
+	@$(LOCALCLOUD) down --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
+	@rm -f $(STATE_DIR)/state.pickle $(STATE_DIR)/terraform.tfstate $(STATE_DIR)/terraform.tfstate.backup $(OUTPUTS)
+	@echo "local cloud state removed from $(STATE_DIR): make deploy starts from scratch"
+
+.PHONY: watch
+watch: build require-outputs  ## Hot reload: on every save in chalice_app/ or contracts/, push the new code to every local function
+	@$(TOOLING).watch --outputs $(OUTPUTS)
 
 .PHONY: tick
 tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
@@ -118,8 +169,23 @@ tick: venv  ## Fire the local cloud's schedules now (runs the reconciler)
 chaos-clear: venv  ## Remove every fault-injection rule and effect of the local cloud
 	@$(LOCALCLOUD) chaos clear --port $(LOCALCLOUD_PORT) --state-dir $(STATE_DIR)
 
+# Each target that acts on ENV checks first that it exists, and each that reads its outputs that
+# it is deployed, so a wrong name or a missing deploy is one line naming the fix.
+.PHONY: require-env
+require-env:
+	@$(if $(filter $(ENV),$(ENVS)),true,{ echo "unknown ENV=$(ENV): one of $(ENVS); or create it: make new-env NAME=$(ENV)" >&2; exit 2; })
+
+.PHONY: require-outputs
+require-outputs: require-env
+	@test -f $(OUTPUTS) || { echo "nothing deployed for ENV=$(ENV) ($(OUTPUTS) is missing): run make deploy ENV=$(ENV) first" >&2; exit 2; }
+
+.PHONY: new-env
+new-env: venv  ## Create an environment root from another: NAME=qa [FROM=staging]
+	@test -n "$(NAME)" || { echo "name the environment: make new-env NAME=qa [FROM=staging]" >&2; exit 2; }
+	@$(PY) scripts/new_env.py --name $(NAME) --from $(or $(FROM),staging)
+
 .PHONY: tf-init
-tf-init: require-terraform
+tf-init: require-env require-terraform
 	@mkdir -p $(STATE_DIR)
 	@if [ "$(ENV)" = local ]; then \
 	  terraform -chdir=$(ENV_DIR) init $(TF_INIT_FLAGS) -reconfigure -backend-config=path=$(abspath $(STATE_DIR))/terraform.tfstate >/dev/null; \
@@ -135,16 +201,22 @@ export TF_DATA_DIR = $(abspath $(STATE_DIR))/.terraform
 CLOUD_UP := $(if $(filter local,$(ENV)),$(if $(filter builtin,$(LOCAL_CLOUD)),local-up))
 
 .PHONY: plan
-plan: build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
+plan: require-env build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
 	terraform -chdir=$(ENV_DIR) plan -input=false
 
 .PHONY: deploy
-deploy: build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
+deploy: require-env build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
 	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
 	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
 
+.PHONY: plan-check
+plan-check: require-env tf-init  ## Fail unless ENV's plan has nothing to change (drift; after a local-cloud restart)
+	@terraform -chdir=$(ENV_DIR) plan -input=false -detailed-exitcode -no-color > $(STATE_DIR)/plan-check.log 2>&1 \
+	  && echo "ENV=$(ENV): no changes" \
+	  || { echo "ENV=$(ENV): the plan is not empty (or failed): $(STATE_DIR)/plan-check.log" >&2; exit 1; }
+
 .PHONY: destroy
-destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
+destroy: require-env $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 	$(call timed,terraform destroy ($(ENV)),terraform -chdir=$(ENV_DIR) destroy -input=false -auto-approve)
 	@rm -f $(OUTPUTS)
 
@@ -153,13 +225,26 @@ destroy: $(CLOUD_UP) tf-init  ## Destroy everything ENV provisioned
 OPS := $(TOOLING).ops --outputs $(OUTPUTS)
 
 .PHONY: redrive
-redrive: venv  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
+redrive: venv require-outputs  ## Move a dead-letter queue's messages back to their source: QUEUE=<name or URL> [TO_FUNCTION=<name>]
 	@test -n "$(QUEUE)" || { echo "name the dead-letter queue: make redrive QUEUE=<name or URL> ENV=$(ENV)" >&2; exit 2; }
 	@$(OPS) redrive $(QUEUE) $(if $(TO_FUNCTION),--to-function $(TO_FUNCTION))
 
 .PHONY: replay-failures
-replay-failures: venv  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
+replay-failures: venv require-outputs  ## Re-drive from the table what the stream mappings gave up on (the stream failure queue)
 	@$(OPS) replay-failures
+
+.PHONY: logs
+logs: venv require-outputs  ## The functions' logs in time order, the function on each line: [FN=name] [SINCE=10m] [FOLLOW=1]
+	@$(OPS) logs $(if $(FN),--function $(FN)) --since $(or $(SINCE),10m) $(if $(FOLLOW),--follow)
+
+.PHONY: trace
+trace: venv require-outputs  ## One event through every hop with times and its log lines, and where it stopped: EVENT=<id>
+	@test -n "$(EVENT)" || { echo "name the event: make trace EVENT=<id> ENV=$(ENV)" >&2; exit 2; }
+	@$(OPS) trace $(EVENT)
+
+.PHONY: status
+status: venv require-outputs  ## Functions, queues, DLQs, mappings, alarms, reconciler; exit 1 when a DLQ holds messages or an alarm fires
+	@$(OPS) status $(if $(WINDOW),--window $(WINDOW))
 
 # -- tests ------------------------------------------------------------------------------------------
 
@@ -186,25 +271,34 @@ property-test: venv  ## Hypothesis: each consumer under duplicates, reorders, dr
 
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 
-TF_ENVS := local dev staging prod
-TF_MODULES := network data messaging streaming functions api auth observability stack
+TF_ENVS := $(ENVS)
+TF_MODULES := network data messaging streaming functions api auth waf observability stack
 TF_CHECK_DIR := $(abspath $(BUILD))/terraform
 CHECKOV_VENV := .venv-checkov
 
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-python$(PYTHON_VERSION)
 
-$(CHECKOV_STAMP): requirements/checkov.txt | require-python
-	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && $(CHECKOV_VENV)/bin/pip install -q -r requirements/checkov.txt)
+$(CHECKOV_STAMP): requirements/checkov.txt requirements/checkov.lock requirements/build.lock | require-python
+	@$(PYTHON) scripts/check_lock.py requirements/checkov.txt requirements/checkov.lock
+	$(call timed,checkov virtualenv,rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV) && \
+	  $(call install_locked,$(CHECKOV_VENV),requirements/checkov.lock) && $(CHECKOV_VENV)/bin/python -m pip check)
 	@touch $@
 
 .PHONY: tf-static
-tf-static: require-terraform $(CHECKOV_STAMP)  ## terraform fmt and validate in every root, checkov
+tf-static: require-terraform $(CHECKOV_STAMP)  ## terraform fmt and validate in every root, checkov, iam-lint
 	terraform fmt -check -recursive terraform
 	@for env in $(TF_ENVS); do \
 	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env init -backend=false $(TF_INIT_FLAGS) >/dev/null && \
 	  TF_DATA_DIR=$(TF_CHECK_DIR)/envs/$$env terraform -chdir=terraform/envs/$$env validate -no-color | sed "s|^|$$env: |" || exit 1; \
 	done
 	$(CHECKOV_VENV)/bin/checkov -d terraform --config-file terraform/.checkov.yaml
+	@$(MAKE) iam-lint
+
+# parliament over every IAM policy document of the local root, planned with the AWS provider mocked
+# (no cloud); findings are justified in tooling/src/tooling/iamlint/allowed.yaml or fail.
+.PHONY: iam-lint
+iam-lint: venv require-terraform  ## parliament over every IAM policy the local root renders (provider mocked)
+	$(TOOLING).iamlint --work-dir $(TF_CHECK_DIR)/iamlint $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
 
 .PHONY: tf-unit
 tf-unit: require-terraform  ## terraform test (mock_provider, no cloud) in every module, two at a time
@@ -223,12 +317,12 @@ tf-apply-test: build  ## Apply the local root to moto, re-plan, check, destroy; 
 tf-test: tf-static tf-unit tf-apply-test  ## All Terraform checks
 
 .PHONY: integration-test
-integration-test: venv  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
+integration-test: venv require-outputs  ## End-to-end tests against the deployed ENV (reads build/<env>/outputs.json)
 	@mkdir -p $(BUILD)/reports
 	OUTPUTS_FILE=$(abspath $(OUTPUTS)) $(PY) -m pytest integration_tests -q --junitxml=$(BUILD)/reports/integration-$(ENV).xml
 
 .PHONY: contract-test
-contract-test: venv  ## Schemathesis against both gateways of ENV (SEED=n to vary)
+contract-test: venv require-outputs  ## Schemathesis against both gateways of ENV (SEED=n to vary)
 	$(TOOLING).contract --outputs $(OUTPUTS) --reports $(BUILD)/reports/contract-$(ENV) $(if $(SEED),--seed $(SEED))
 
 # A seeded load with faults (tooling.chaos): both gateways, client retries, fault windows through the
@@ -258,12 +352,13 @@ E2E_DIR := $(BUILD)/e2e
 # The chaos run of `make test`: the same kinds of faults in short windows, on fewer events.
 E2E_CHAOS := EVENTS=300 CHAOS_NAME=chaos-e2e CHAOS_FLAGS="--window-seconds 3 --settle-seconds 300"
 .PHONY: e2e-local
-e2e-local: build  ## Deploy a throwaway local stack, run integration, contract and a short chaos run
+e2e-local: build  ## Deploy a throwaway local stack; integration tests (a restart among them), a no-change plan, contract tests, a short chaos run
 	@port=$$($(LOCALCLOUD) free-port); \
 	 vars="ENV=local STATE_DIR=$(E2E_DIR) LOCALCLOUD_PORT=$$port LOCAL_CLOUD=builtin"; \
 	 rm -rf $(E2E_DIR); \
 	 trap '$(MAKE) local-down $$vars' EXIT; \
-	 $(MAKE) deploy $$vars && SETTLE_SECONDS=60 $(MAKE) integration-test $$vars && $(MAKE) contract-test $$vars && \
+	 $(MAKE) deploy $$vars && SETTLE_SECONDS=60 $(MAKE) integration-test $$vars && \
+	 $(MAKE) plan-check $$vars && $(MAKE) contract-test $$vars && \
 	 $(MAKE) chaos $$vars $(E2E_CHAOS)
 
 .PHONY: test

@@ -32,7 +32,9 @@ from chalicelib.identity import caller_of
 from chalicelib.retry import Deadline
 from chalicelib.service import parse_limit
 
-app = Chalice(app_name="events")
+# Powertools' logger owns the "events" logger and writes JSON; Chalice's own plain-text handler
+# on the same logger would write every line a second time.
+app = Chalice(app_name="events", configure_logs=False)
 
 # Time kept back from a function's timeout to answer: the API's response, the publisher's batch report.
 API_RESERVE_SECONDS = 1.0

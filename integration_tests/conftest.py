@@ -23,7 +23,8 @@ from integration_tests.chaos import FaultInjection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _outputs_path() -> Path:
+def outputs_path() -> Path:
+    """build/<env>/outputs.json of the target (OUTPUTS_FILE names another); its folder is the state's."""
     explicit = os.environ.get("OUTPUTS_FILE")
     if explicit:
         return Path(explicit)
@@ -32,7 +33,7 @@ def _outputs_path() -> Path:
 
 @pytest.fixture(scope="session")
 def outputs() -> dict[str, Any]:
-    path = _outputs_path()
+    path = outputs_path()
     if not path.exists():
         pytest.fail(f"{path} does not exist: run `make deploy ENV=...` first")
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

@@ -74,6 +74,28 @@ def test_bad_input_is_a_documented_4xx(http: requests.Session, gateway: str, api
     assert assert_error_body(response, 400)["error"]["code"] == "BadRequest"
 
 
+# The function answers a schema failure with ValidationError; BadRequest here shows that API
+# Gateway's request validator refused the request before the function ran.
+
+
+def test_a_body_that_fails_the_schema_never_reaches_the_function(
+    http: requests.Session, gateway: str, api_key: str
+) -> None:
+    body = {key: value for key, value in new_body("s").items() if key != "type"}
+    response = post_event(http, gateway, api_key, body)
+    error = assert_error_body(response, 400)["error"]
+    assert error["code"] == "BadRequest", error
+
+
+def test_a_missing_required_parameter_never_reaches_the_function(
+    http: requests.Session, gateway: str, api_key: str
+) -> None:
+    response = http.get(f"{gateway}/v1/events", headers={"x-api-key": api_key}, timeout=30)
+    error = assert_error_body(response, 400)["error"]
+    assert error["code"] == "BadRequest", error
+    assert "subject" in error["message"], error
+
+
 def test_each_event_is_processed_and_sequenced_within_the_deadline(
     http: requests.Session, gateway: str, api_key: str
 ) -> None:

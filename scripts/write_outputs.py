@@ -6,16 +6,24 @@ api_key, aws_endpoint_url (empty for real AWS) and region, plus every other
 stack output. Against an emulator (AWS_ENDPOINT_URL set), API URLs take
 LocalStack's path form, which the local cloud and LocalStack both serve, and so
 does the user pool's token endpoint (auth_mode cognito).
+
+The file holds the API key, so it is readable by its owner alone from the first
+byte: it is written to a temporary file that is created 0600 beside it and then
+renamed over it (a file already there, whatever its mode, is replaced, not
+rewritten). What `make deploy` prints ends up in terminals and CI logs, so the key
+is never printed: the example `curl` reads it from the file when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +50,43 @@ def build_outputs(tf: dict[str, Any], endpoint: str) -> dict[str, Any]:
     return outputs
 
 
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``, readable and writable by the owner only, never wider, never partial."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 (and the umask can only narrow that); the rename is atomic.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def api_key_command(outputs_file: Path) -> str:
+    """A shell command that prints the API key from outputs.json (Python alone: no jq needed)."""
+    program = 'import json, sys; print(json.load(open(sys.argv[1]))["api_key"])'
+    return f"python3 -c {shlex.quote(program)} {shlex.quote(str(outputs_file))}"
+
+
+def usage(outputs: dict[str, Any], outputs_file: Path) -> list[str]:
+    """What `make deploy` prints: where things are and a ready-to-paste curl, the key read at run time."""
+    regional = outputs["regional_api_url"]
+    body = '{"type":"order.created","subject":"order-1","source":"curl","data":{}}'
+    return [
+        f"outputs: {outputs_file} (owner-only: it holds the API key)",
+        f"edge API:     {outputs['edge_api_url']}",
+        f"regional API: {regional}",
+        f"API key (not printed): {api_key_command(outputs_file)}",
+        "try:",
+        f"  curl -s {regional}/health",
+        f"  curl -s -X POST {regional}/v1/events -H 'content-type: application/json' "
+        f'-H "x-api-key: $({api_key_command(outputs_file)})" -d {shlex.quote(body)}',
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env-dir", type=Path, required=True, help="the Terraform root, e.g. terraform/envs/local")
@@ -49,22 +94,8 @@ def main() -> int:
     args = parser.parse_args()
 
     outputs = build_outputs(terraform_outputs(args.env_dir), os.environ.get("AWS_ENDPOINT_URL", ""))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.chmod(0o600)  # it holds the API key
-    tmp.replace(args.out)
-
-    key = shlex.quote(str(outputs["api_key"]))
-    print(f"outputs: {args.out}")
-    print(f"edge API:     {outputs['edge_api_url']}")
-    print(f"regional API: {outputs['regional_api_url']}")
-    print("try:")
-    print(f"  curl -s {outputs['regional_api_url']}/health")
-    print(
-        f"  curl -s -X POST {outputs['regional_api_url']}/v1/events -H 'content-type: application/json' "
-        f'-H x-api-key:{key} -d \'{{"type":"order.created","subject":"order-1","source":"curl","data":{{}}}}\''
-    )
+    write_private(args.out, json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    print("\n".join(usage(outputs, args.out)))
     return 0
 
 

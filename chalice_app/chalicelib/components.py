@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools import Logger
 
 from chalicelib import aws
+from chalicelib.keys import KeyStore
 from chalicelib.repository import EventsRepository
 from chalicelib.service import EventService
 from chalicelib.settings import Settings
@@ -45,8 +46,14 @@ def repository() -> EventsRepository:
 
 
 @lru_cache(maxsize=1)
+def keys() -> KeyStore:
+    """The secret keys (``keys``), each read once per execution environment on first use."""
+    return KeyStore(aws.client("dynamodb"), settings().events_table_name)
+
+
+@lru_cache(maxsize=1)
 def event_service() -> EventService:
-    return EventService(repository(), idempotency_ttl_seconds=settings().idempotency_ttl_seconds)
+    return EventService(repository(), keys(), idempotency_ttl_seconds=settings().idempotency_ttl_seconds)
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +68,7 @@ def publisher() -> Publisher:
         fifo_topic_arn=config.fifo_topic_arn,
         stream_name=config.events_stream_name,
         logger=logger(),
+        subject_hash=keys().subject_hash,
     )
 
 
@@ -75,7 +83,9 @@ def lanes() -> Lanes:
 def consumers() -> Consumers:
     from chalicelib.consumers import Consumers
 
-    return Consumers(lanes(), logger(), max_receive_count=settings().max_receive_count)
+    return Consumers(
+        lanes(), logger(), max_receive_count=settings().max_receive_count, subject_hash=keys().subject_hash
+    )
 
 
 @lru_cache(maxsize=1)
@@ -102,6 +112,6 @@ def reconciler_at(clock: Callable[[], datetime]) -> Reconciler:
 
 
 def reset() -> None:
-    for factory in (settings, logger, repository, event_service, publisher, lanes, consumers, reconciler):
+    for factory in (settings, logger, repository, keys, event_service, publisher, lanes, consumers, reconciler):
         factory.cache_clear()
     aws.reset_clients()

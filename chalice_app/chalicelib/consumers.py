@@ -59,10 +59,12 @@ class Consumers:
         lanes: Lanes,
         logger: Logger,
         max_receive_count: int,
+        subject_hash: Callable[[str], str],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._lanes = lanes
         self._logger = logger
+        self._subject_hash = subject_hash
         self._max_receive_count = max_receive_count
         self._clock = clock
 
@@ -71,13 +73,13 @@ class Consumers:
     def process(self, body: str, deadline: Deadline = Deadline(None)) -> bool:
         message = EventMessage.parse(body)
         changed = self._lanes.mark_processed(message, format_rfc3339(self._clock())).changed
-        self._logger.info("processed" if changed else "already processed", extra=_ids(message))
+        self._logger.info("processed" if changed else "already processed", extra=self._ids(message))
         return changed
 
     def sequence(self, body: str, deadline: Deadline = Deadline(None)) -> bool:
         message = EventMessage.parse(body)
         assigned = self._lanes.sequence(message, deadline)
-        self._logger.info("sequenced" if assigned else "already sequenced", extra=_ids(message))
+        self._logger.info("sequenced" if assigned else "already sequenced", extra=self._ids(message))
         return assigned
 
     def count(
@@ -89,20 +91,20 @@ class Consumers:
         message = EventMessage.parse(data)
         if batch is not None and batch.reached(message.subject) >= message.position:
             # The lane's cursor only moves forward: an earlier record of this batch counted it.
-            self._logger.info("counted with an earlier record of the batch", extra=_ids(message))
+            self._logger.info("counted with an earlier record of the batch", extra=self._ids(message))
             return False
         through = batch.ahead(message.subject) if batch is not None else 0
         result = self._lanes.count(message, deadline, through)
         if batch is not None:
             batch.moved(message.subject, result.cursor)
-        self._logger.info("counted" if result.applied else "already counted", extra=_ids(message))
+        self._logger.info("counted" if result.applied else "already counted", extra=self._ids(message))
         return result.applied > 0
 
     def notify(self, body: str) -> bool:
         message = EventMessage.parse(body)
         if not is_alert(message.type):
             # The subscription's filter policy should never deliver these.
-            self._logger.warning("not an alert; ignored", extra={**_ids(message), "type": message.type})
+            self._logger.warning("not an alert; ignored", extra={**self._ids(message), "type": message.type})
             return False
         try:
             recorded = self._lanes.record_notification(message, format_rfc3339(self._clock())).changed
@@ -111,11 +113,19 @@ class Consumers:
                 raise
             # Lambda would retry twice and then dead-letter a healthy event: the reconciler notifies instead.
             self._logger.warning(
-                "notification deferred to the reconciler", extra={**_ids(message), "error": repr(error)}
+                "notification deferred to the reconciler", extra={**self._ids(message), "error": repr(error)}
             )
             return False
-        self._logger.info("notified" if recorded else "already notified", extra=_ids(message))
+        self._logger.info("notified" if recorded else "already notified", extra=self._ids(message))
         return recorded
+
+    def _ids(self, message: EventMessage) -> dict[str, Any]:
+        """What a log line says about the record: the subject only as its keyed hash (``keys``)."""
+        return {
+            "event_id": message.id,
+            "subject_hash": self._subject_hash(message.subject),
+            "position": message.position,
+        }
 
     # -- batch entry points ------------------------------------------------------------------
 
@@ -214,7 +224,3 @@ class _BatchCursors:
 
     def moved(self, subject: str, cursor: int) -> None:
         self._reached[subject] = max(self.reached(subject), cursor)
-
-
-def _ids(message: EventMessage) -> dict[str, Any]:
-    return {"event_id": message.id, "subject": message.subject, "position": message.position}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,10 @@ from chalicelib.retry import error_code, is_transient
 
 MAX_BODY_BYTES = 256 * 1024
 _JSON = {"Content-Type": "application/json"}
+# JSON may spell a UTF-16 surrogate as a \u escape, and Python parses a lone one into a string that
+# cannot be encoded to UTF-8: stored, fingerprinted or logged, it fails. Only an escape can bring one
+# in (the body is decoded from UTF-8 first), so the whole body is checked only when one is present.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 # Chalice answers a few cases itself (405, a crash in a view); their bodies are
 # rewritten to the contract's Error schema with these codes.
@@ -83,8 +88,22 @@ def parse_json_request(raw: bytes, content_type: str | None, max_bytes: int) -> 
     if not raw.strip():
         raise BadRequestError("request body is empty; send a JSON object")
     try:
-        return loads_strict(raw.decode("utf-8"))
+        body = loads_strict(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise BadRequestError("request body is not UTF-8") from None
     except (ValueError, RecursionError) as exc:
         raise BadRequestError(f"request body is not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(raw) and not _is_unicode(body):
+        raise BadRequestError(
+            "request body holds a lone surrogate (a \\u escape in D800-DFFF without its pair), which is not a character"
+        )
+    return body
+
+
+def _is_unicode(value: Any) -> bool:
+    """Whether every string of a parsed body, keys included, is Unicode text that UTF-8 can encode."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -40,6 +40,11 @@ def key(pk: str, sk: str) -> dict[str, Any]:
 RECONCILER_KEY = {"pk": {"S": "RECONCILER"}, "sk": {"S": "CHECKPOINT"}}
 
 
+def secret_key(purpose: str, version: str) -> dict[str, Any]:
+    """A secret key's item (see ``keys``): outside every subject, event and index."""
+    return key(f"KEY#{purpose}", version)
+
+
 def head_key(subject: str) -> dict[str, Any]:
     return key(subject_pk(subject), HEAD_SK)
 

@@ -258,7 +258,7 @@ class Lanes:
         # The lane is elsewhere: either past this position (a redelivery) or behind it (a gap).
         result = self.catch_up_sequencer(message.subject, message.position, deadline, verify=message)
         if result.cursor < message.position:
-            raise LaneBehindError(f"sequencer of {message.subject!r} reached {result.cursor} of {message.position}")
+            raise LaneBehindError(f"sequencer of event {message.id} reached {result.cursor} of {message.position}")
         return result.applied > 0
 
     def catch_up_sequencer(
@@ -325,7 +325,7 @@ class Lanes:
         """
         result = self.catch_up_analytics(message.subject, max(message.position, through), deadline, verify=message)
         if result.cursor < message.position:
-            raise LaneBehindError(f"analytics of {message.subject!r} reached {result.cursor} of {message.position}")
+            raise LaneBehindError(f"analytics of event {message.id} reached {result.cursor} of {message.position}")
         return result
 
     def catch_up_analytics(
@@ -434,11 +434,11 @@ class Lanes:
         found = retry_transient(functools.partial(self._repo.events_between, subject, cursor + 1, last))
         expected = list(range(cursor + 1, cursor + 1 + len(found)))
         if [int(e["position"]) for e in found] != expected:
-            raise PoisonMessageError(f"events of {subject!r} after {cursor} are not contiguous")
+            raise PoisonMessageError(f"the subject's events after position {cursor} are not contiguous")
         if verify is not None and cursor < verify.position <= last:
             at = next((e for e in found if int(e["position"]) == verify.position), None)
             if at is None or at["id"] != verify.id:
-                raise PoisonMessageError(f"no event {verify.id} at position {verify.position} of {verify.subject!r}")
+                raise PoisonMessageError(f"no event {verify.id} at position {verify.position} of its subject")
         if received_before is not None:
             young = next((i for i, e in enumerate(found) if e["received_at"] >= received_before), len(found))
             found = found[:young]
@@ -447,4 +447,4 @@ class Lanes:
     def _require_event(self, message: EventMessage) -> None:
         item = retry_transient(functools.partial(self._repo.get, items.event_key(message.subject, message.position)))
         if item is None or item.get("id") != message.id:
-            raise PoisonMessageError(f"no event {message.id} at position {message.position} of {message.subject!r}")
+            raise PoisonMessageError(f"no event {message.id} at position {message.position} of its subject")

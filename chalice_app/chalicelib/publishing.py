@@ -68,6 +68,7 @@ class Publisher:
         fifo_topic_arn: str,
         stream_name: str,
         logger: Logger,
+        subject_hash: Callable[[str], str],
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._sns = sns
@@ -76,6 +77,7 @@ class Publisher:
         self._fifo_topic_arn = fifo_topic_arn
         self._stream_name = stream_name
         self._logger = logger
+        self._subject_hash = subject_hash
         self._sleep = sleep
 
     def destinations(self) -> dict[str, Callable[[Sequence[StoredEvent]], set[str]]]:
@@ -130,7 +132,13 @@ class Publisher:
             for event in failed:
                 self._logger.error(
                     "publish failed; the lane will catch up from the table",
-                    extra={"event_id": event.id, "subject": event.subject, "position": event.position, "lane": lane},
+                    extra={
+                        "event_id": event.id,
+                        # Logs carry a subject only as its keyed hash (see ``keys``).
+                        "subject_hash": self._subject_hash(event.subject),
+                        "position": event.position,
+                        "lane": lane,
+                    },
                 )
         return missed
 
@@ -163,11 +171,13 @@ class Publisher:
         """The new event a stream record carries; None for other items, modifications and malformed records."""
         if record.get("eventName") != "INSERT":
             return None
-        image = deserialize(record.get("dynamodb", {}).get("NewImage", {}))
-        if image.get("entity") != "event":
+        raw = record.get("dynamodb", {}).get("NewImage", {})
+        # Told apart before deserializing: other items may hold Binary (a key's secret), which arrives
+        # base64-encoded in a Lambda event and which boto3's deserializer refuses as text.
+        if raw.get("entity") != {"S": "event"}:
             return None
         try:
-            return event_from_item(image)
+            return event_from_item(deserialize(raw))
         except (KeyError, TypeError, ValueError) as error:
             self._logger.error(
                 "stream record is not a well-formed event; skipped",

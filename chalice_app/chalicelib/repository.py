@@ -17,6 +17,8 @@ idempotency key      IDEMPOTENCY#<key> / CALLER#<c>  body fingerprint and the ev
                                                      called), so keys are per caller. Keys stored
                                                      before that have sk ``KEY`` (read only)
 reconciler           RECONCILER / CHECKPOINT         where the next reconcile run starts
+secret key           KEY#<purpose> / <version>       ``secret``: 32 random bytes (``keys`` says why
+                                                     here and how they stay out of every lane)
 ===================  ==============================  ===========================================
 
 The table is the source of truth; everything downstream is a lane that can be rebuilt from it.
@@ -73,6 +75,14 @@ ACCEPT_STEP_SECONDS = WORST_BACKOFF_SECONDS + 1.0
 
 class IdempotencyKeyTakenError(Exception):
     """Another request stored this idempotency key first."""
+
+
+class PositionRangeError(ValueError):
+    """Positions outside 1..MAX_POSITION, or a reversed range: no Query is sent for them.
+
+    Past MAX_POSITION a sort key is one digit longer and no longer sorts by number, and DynamoDB
+    refuses a key condition whose lower bound sorts after its upper one (ValidationException).
+    """
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,8 @@ class EventsRepository:
 
     def events_between(self, subject: str, first: int, last: int, limit: int | None = None) -> list[dict[str, Any]]:
         """The subject's event items at positions first..last, in position order (plain values)."""
+        if not 1 <= first <= last <= items.MAX_POSITION:
+            raise PositionRangeError(f"positions {first}..{last} are not a range within 1..{items.MAX_POSITION}")
         found: list[dict[str, Any]] = []
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -162,7 +174,10 @@ class EventsRepository:
             request["ExclusiveStartKey"] = start
 
     def list_subject_events(self, subject: str, after_position: int, limit: int) -> tuple[list[StoredEvent], bool]:
-        """Up to ``limit`` events after ``after_position`` in acceptance order, and whether more follow."""
+        """Up to ``limit`` events after ``after_position`` in acceptance order, and whether more follow.
+
+        PositionRangeError, before any Query, when no event can follow ``after_position``.
+        """
         found = self.events_between(subject, after_position + 1, items.MAX_POSITION, limit=limit + 1)
         events = [items.event_from_item(item) for item in found]
         return events[:limit], len(events) > limit

@@ -19,10 +19,17 @@ from typing import Any
 
 from chalicelib import contract
 from chalicelib.cursor import decode_cursor, encode_cursor
-from chalicelib.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.errors import BadRequestError, ConflictError, NotFoundError, ValidationError
 from chalicelib.events import NewEvent, StoredEvent
 from chalicelib.identity import ANONYMOUS_CALLER, Caller
-from chalicelib.repository import EventsRepository, IdempotencyKeyTakenError, IdempotencyRecord, NewEventItem
+from chalicelib.keys import CURSOR_KEY, KeyStore
+from chalicelib.repository import (
+    EventsRepository,
+    IdempotencyKeyTakenError,
+    IdempotencyRecord,
+    NewEventItem,
+    PositionRangeError,
+)
 from chalicelib.retry import Deadline
 from chalicelib.timefmt import format_rfc3339, utc_now
 
@@ -35,11 +42,13 @@ class EventService:
     def __init__(
         self,
         repository: EventsRepository,
+        keys: KeyStore,
         idempotency_ttl_seconds: int,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = _new_event_id,
     ) -> None:
         self._repo = repository
+        self._keys = keys
         self._ttl = idempotency_ttl_seconds
         self._clock = clock
         self._new_id = new_id
@@ -103,9 +112,14 @@ class EventService:
         return event
 
     def list_subject(self, subject: str, limit: int, cursor: str | None) -> dict[str, Any]:
-        after = 0 if cursor is None else decode_cursor(subject, cursor)
-        events, more = self._repo.list_subject_events(subject, after, limit)
-        next_cursor = encode_cursor(subject, events[-1].position) if more and events else None
+        after = 0 if cursor is None else decode_cursor(self._keys.secret(CURSOR_KEY), subject, cursor)
+        try:
+            events, more = self._repo.list_subject_events(subject, after, limit)
+        except PositionRangeError:
+            raise BadRequestError("cursor lies beyond the last position a subject can have") from None
+        next_cursor = None
+        if more and events:
+            next_cursor = encode_cursor(self._keys.secret(CURSOR_KEY), subject, events[-1].position)
         return {"items": [event.to_api() for event in events], "next_cursor": next_cursor}
 
     def subject_stats(self, subject: str) -> dict[str, Any]:

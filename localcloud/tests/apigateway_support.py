@@ -55,12 +55,44 @@ def operation(name: str, **extra: Any) -> dict[str, Any]:
 
 PUBLIC: dict[str, Any] = {"security": []}
 
+
+def validated_by(name: str) -> dict[str, Any]:
+    return {"x-amazon-apigateway-request-validator": name}
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+NEW_ORDER_REF = {"$ref": "#/components/schemas/NewOrder"}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.1",
     "info": {"title": "gateway-test", "version": "1"},  # no description: moto used to require one
     "security": [{"api_key": []}],  # every operation needs the key unless it says otherwise
-    "components": {"securitySchemes": {"api_key": {"type": "apiKey", "in": "header", "name": "x-api-key"}}},
+    "components": {
+        "securitySchemes": {"api_key": {"type": "apiKey", "in": "header", "name": "x-api-key"}},
+        # Request validation: one schema refers to another; a parameter is shared by reference.
+        "schemas": {
+            "NewOrder": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["item", "quantity"],
+                "properties": {
+                    "item": {"type": "string", "minLength": 1},
+                    "quantity": {"$ref": "#/components/schemas/Quantity"},
+                },
+            },
+            "Quantity": {"type": "integer", "minimum": 1, "maximum": 10, "description": "how many"},
+        },
+        "parameters": {"Tenant": {"name": "X-Tenant", "in": "header", "required": True, "schema": {"type": "string"}}},
+    },
     "x-amazon-apigateway-binary-media-types": ["image/png"],
+    "x-amazon-apigateway-request-validators": {
+        "all": {"validateRequestBody": True, "validateRequestParameters": True},
+        "params-only": {"validateRequestBody": False, "validateRequestParameters": True},
+        "body-only": {"validateRequestBody": True, "validateRequestParameters": False},
+    },
     "paths": {
         "/items": {
             "summary": "path-level keys that are not operations must not break the import",
@@ -76,6 +108,30 @@ OPENAPI: dict[str, Any] = {
         },
         "/items/stats": {"get": operation("fn-ok", **PUBLIC)},
         "/files/{proxy+}": {"x-amazon-apigateway-any-method": operation("fn-binary", **PUBLIC)},
+        "/orders": {
+            "parameters": [{"$ref": "#/components/parameters/Tenant"}],
+            "post": operation("fn-ok", **json_body(NEW_ORDER_REF), **validated_by("all")),  # needs the key
+            "get": operation(
+                "fn-ok",
+                parameters=[
+                    {"name": "customer", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer"}},
+                ],
+                **PUBLIC,
+                **validated_by("params-only"),
+            ),
+        },
+        "/orders/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            # Inline schemas: the body is checked only where the validator says so.
+            "put": operation(
+                "fn-ok", **json_body({"type": "object", "required": ["note"]}), **PUBLIC, **validated_by("params-only")
+            ),
+            "patch": operation(
+                "fn-ok", **json_body({"type": "object", "required": ["note"]}), **PUBLIC, **validated_by("body-only")
+            ),
+        },
+        "/orders/unchecked": {"post": operation("fn-ok", **json_body(NEW_ORDER_REF), **PUBLIC)},
         "/boom": {"post": operation("fn-error", **PUBLIC)},
         "/malformed": {"get": operation("fn-malformed", **PUBLIC)},
         "/unreachable": {"get": operation("fn-raises", **PUBLIC)},

@@ -172,3 +172,32 @@ def test_dynamodb_stream_filter_and_on_failure_destination(cloud: Cloud) -> None
     info = json.loads(message[0]["Body"])["DDBStreamBatchInfo"]
     assert info["batchSize"] == 1
     assert info["streamArn"] == table["LatestStreamArn"]
+
+
+def test_dynamodb_stream_binary_arrives_as_base64_and_filters_see_it(cloud: Cloud) -> None:
+    dynamodb = cloud.client("dynamodb")
+    table = dynamodb.create_table(
+        TableName="keys",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]
+    records = cloud.record_file()
+    name, _ = cloud.function("recorder", env={"RECORD_FILE": str(records)})
+    pattern = {"dynamodb": {"NewImage": {"entity": {"S": ["event"]}}}}
+    cloud.client("lambda").create_event_source_mapping(
+        EventSourceArn=table["LatestStreamArn"],
+        FunctionName=name,
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]},
+    )
+
+    # Neither item may stall the shard: the filter reads records holding Binary, as on AWS.
+    dynamodb.put_item(TableName="keys", Item={"id": {"S": "k"}, "entity": {"S": "key"}, "secret": {"B": b"\x00\xff"}})
+    dynamodb.put_item(TableName="keys", Item={"id": {"S": "e"}, "entity": {"S": "event"}, "blob": {"B": b"\x01"}})
+
+    wait_for(lambda: len(read_records(records)) == 1)
+    (seen,) = [json.loads(r["data"]) for r in read_records(records)]
+    assert seen["keys"] == {"id": {"S": "e"}}
+    assert seen["image"]["blob"] == {"B": "AQ=="}

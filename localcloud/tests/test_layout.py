@@ -20,7 +20,19 @@ from localcloud import settings
 PACKAGE_DIR = Path(settings.__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent  # localcloud/: src/, tests/, README.md, pyproject.toml
 ROOMS = {"apigateway", "awslambda", "cognitoidp", "event_sources", "events", "moto_patches", "chaos"}
-ROOT_MODULES = {"__init__", "__main__", "daemon", "server", "control", "settings", "testing", "bench"}
+ROOT_MODULES = {
+    "__init__",
+    "__main__",
+    "daemon",
+    "server",
+    "control",
+    "guard",
+    "settings",
+    "testing",
+    "bench",
+    "unemulated",
+    "snapshots",
+}
 # moto's public entry points; everything else of moto is internal (moto.<service>.*, moto.core.*).
 MOTO_PUBLIC = ("moto.server", "moto.moto_server")
 # Python's search-path variables (PYTHON...PATH).

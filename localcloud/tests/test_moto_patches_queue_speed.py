@@ -71,7 +71,7 @@ def test_a_message_past_the_retention_period_is_not_returned(cloud: Cloud) -> No
     url = sqs.create_queue(QueueName="retention", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="old")
     (message,) = sqs_backends[ACCOUNT]["us-east-1"].queues["retention"]._messages
-    message.sent_timestamp -= 120_000  # sent two minutes ago, beyond the 60 s kept
+    vars(message)["sent_timestamp"] -= 120_000  # sent two minutes ago, beyond the 60 s kept
 
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
 

@@ -149,7 +149,7 @@ def test_queries_see_only_their_partition_in_key_order_and_page_through_it(cloud
     assert len(listed) == 15
 
 
-EVERY_TYPE = {
+EVERY_TYPE: dict[str, Any] = {
     "pk": {"S": "a"},
     "sk": {"S": "all"},
     "empty": {"S": ""},

@@ -73,7 +73,7 @@ def test_without_a_token_nothing_changes(cloud: Cloud) -> None:
 
 def test_a_token_is_forgotten_after_its_window_and_a_reused_one_lives_on(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr(fidelity.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("localcloud.moto_patches.fidelity.time.monotonic", lambda: now[0])
     ledger = fidelity._TokenLedger()
     ledger.remember("old", "f1")
     now[0] += fidelity.TOKEN_WINDOW_SECONDS / 2

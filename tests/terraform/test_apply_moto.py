@@ -137,9 +137,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     zip_path = _lambda_zip()
     workdir = tmp_path_factory.mktemp("terraform-local")
 
-    # Read when moto builds its IAM backend: roles attach AWS managed policies.
-    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # moto's IAM backend is built without AWS managed policies (MOTO_IAM_LOAD_MANAGED_POLICIES unset):
+    # no role of the stack attaches one, and an attachment would fail the apply.
+    previous = os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
     from moto.core.base_backend import BackendDict
     from moto.server import ThreadedMotoServer
 
@@ -172,9 +172,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         server.stop()
         if not had_lock_file:
             lock_file.unlink(missing_ok=True)
-        if previous is None:
-            os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-        else:
+        if previous is not None:
             os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
         _write_report(state)
 
@@ -369,7 +367,8 @@ def test_functions_run_in_private_subnets_with_their_environment(run: Run) -> No
     subnet_ids = {s["SubnetId"] for s in subnets}
     expected_env = {
         "api": {"EVENTS_TABLE_NAME"},
-        "publisher": {"STANDARD_TOPIC_ARN", "FIFO_TOPIC_ARN", "EVENTS_STREAM_NAME"},
+        # The table only for the log key (chalicelib/keys.py).
+        "publisher": {"EVENTS_TABLE_NAME", "STANDARD_TOPIC_ARN", "FIFO_TOPIC_ARN", "EVENTS_STREAM_NAME"},
         "processor": {"EVENTS_TABLE_NAME", "MAX_RECEIVE_COUNT"},
         "sequencer": {"EVENTS_TABLE_NAME", "MAX_RECEIVE_COUNT"},
         "analytics": {"EVENTS_TABLE_NAME"},
@@ -418,6 +417,34 @@ def test_event_source_mappings(run: Run) -> None:
         assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == failure_queue
     assert mappings["processor"][0]["EventSourceArn"].endswith(f":{NAME}-standard")
     assert mappings["sequencer"][0]["EventSourceArn"].endswith(f":{NAME}-fifo.fifo")
+
+
+def test_roles_hold_only_their_own_scoped_policies(run: Run) -> None:
+    """No role attaches a managed policy (AWSLambdaVPCAccessExecutionRole and AWSLambdaBasicExecutionRole
+    allow logs on every log group); each function writes only to its own log group."""
+    iam = run.client("iam")
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(NAME)]
+    assert {f"{NAME}-{key}" for key in FUNCTIONS} <= set(roles)
+    for role in roles:
+        assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == [], role
+        assert iam.list_role_policies(RoleName=role)["PolicyNames"], f"{role} has no policy of its own"
+        assert "PermissionsBoundary" not in iam.get_role(RoleName=role)["Role"], "the local root sets no boundary"
+    for key in FUNCTIONS:
+        document = iam.get_role_policy(RoleName=f"{NAME}-{key}", PolicyName="least-privilege")["PolicyDocument"]
+        logs = [s for s in document["Statement"] if any(a.startswith("logs:") for a in s["Action"])]
+        resources = {r for s in logs for r in s["Resource"]}
+        assert resources == {f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/{NAME}-{key}:*"}, resources
+
+
+def test_key_policy_names_this_stacks_log_groups(run: Run) -> None:
+    kms = run.client("kms")
+    key_id = kms.describe_key(KeyId=f"alias/{NAME}")["KeyMetadata"]["KeyId"]
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    logs = next(s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsThisStacksLogGroups")
+    arns = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert all(NAME in arn or arn.endswith("API-Gateway-Execution-Logs_*/api") for arn in arns), arns
+    for key in FUNCTIONS:
+        assert f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/{NAME}-{key}" in arns
 
 
 def test_schedule_and_alarms(run: Run) -> None:

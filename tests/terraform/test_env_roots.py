@@ -16,7 +16,11 @@ What keeps that true, checked here from the code (no Terraform run):
 - each of its validations lets null through (`var.x == null ? true : ...` or
   `var.x == null || ...`) and is otherwise one of the stack's own conditions:
   a root may repeat a stack check so a plan fails early, never add or change one;
-- every stack variable without a default is passed.
+- every stack variable without a default is passed;
+- `allowed_account_ids`, the provider's own setting, has no default: each root must name its
+  accounts (12-digit ids), and only the local root may set null (the emulator's account,
+  whichever it is). The last test proves the validation with `terraform test` on a copy of a
+  root with the mocked provider.
 
 The checks read the layout `terraform fmt` writes (see tooling/docs/terraform_readmes.py); the
 last tests break copies of the files on purpose and require each break to be
@@ -25,8 +29,10 @@ reported, so the checks cannot pass vacuously.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,6 +270,8 @@ def _default_problems(mine: Declared, theirs: Declared) -> list[str]:
 
 
 def _validation_problems(mine: Declared, theirs: Declared) -> list[str]:
+    # A stack variable whose default is null guards its own conditions the same way.
+    stack_conditions = {_without_null_guard(c, theirs.name) or c for c in theirs.conditions}
     found = []
     for condition in mine.conditions:
         unguarded = _without_null_guard(condition, mine.name)
@@ -272,7 +280,7 @@ def _validation_problems(mine: Declared, theirs: Declared) -> list[str]:
                 f"{mine.name}: the root's validation must let null through "
                 f"(var.{mine.name} == null ? true : ...): {condition}"
             )
-        elif unguarded not in theirs.conditions:
+        elif unguarded not in stack_conditions:
             found.append(f"{mine.name}: the root validates {unguarded}, which is not one of the stack's conditions")
     return found
 
@@ -349,6 +357,121 @@ def test_canonical_type(text: str, canonical: str) -> None:
     assert canonical_type(text) == canonical
 
 
+# -- the provider's account guard ----------------------------------------------------------------------
+
+TWELVE_DIGITS = '"^[0-9]{12}$"'
+
+
+def _tfvars_assignment(env: str, name: str) -> str | None:
+    """The expression `name = ...` in envs/<env>/terraform.tfvars (comments ignored), None when not set."""
+    lines = [line for line in (ENVS / env / "terraform.tfvars").read_text().splitlines() if not line.startswith("#")]
+    found = _expression(lines, 0, 0, name)
+    return None if found is None else _normalise(found)
+
+
+def test_allowed_account_ids_is_required_and_guards_the_provider() -> None:
+    declared = declared_variables(SHARED / "variables.tf")["allowed_account_ids"]
+    assert declared.default is None, "allowed_account_ids must have no default: every root names its accounts"
+    assert declared.type == "list(string)"
+    assert declared.nullable, "the local root sets null (any account: the emulator's)"
+    assert any(TWELVE_DIGITS in c and 'var.environment == "local"' in c for c in declared.conditions), (
+        f"allowed_account_ids must be validated as 12-digit ids, null only for the local root: {declared.conditions}"
+    )
+    providers = [body for name, body in hcl.blocks((SHARED / "main.tf").read_text(), "provider") if name == "aws"]
+    assert len(providers) == 1
+    assert _expression(providers[0], 0, 2, "allowed_account_ids") == "var.allowed_account_ids"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_only_the_local_root_lets_any_account_through(env: str) -> None:
+    value = _tfvars_assignment(env, "allowed_account_ids")
+    if env == "local":
+        assert value == "null", "the local root sets allowed_account_ids = null (the emulator's account)"
+    else:
+        # Unset here: a fork sets its account in terraform.tfvars or TF_VAR_allowed_account_ids.
+        assert value is None or re.fullmatch(r'\["[0-9]{12}"(, "[0-9]{12}")*\]', value), value
+
+
+ROOT_TEST = """
+mock_provider "aws" {
+  override_during = plan
+  source          = "MOCKS"
+}
+
+variables {
+  lambda_zip_path = "ZIP"
+  openapi_path    = "OPENAPI"
+}
+
+run "an_account_id_that_is_not_12_digits_is_refused" {
+  command = plan
+  variables {
+    allowed_account_ids = ["12345"]
+  }
+  expect_failures = [var.allowed_account_ids]
+}
+
+run "null_is_refused_outside_the_local_root" {
+  command = plan
+  variables {
+    allowed_account_ids = null
+  }
+  expect_failures = [var.allowed_account_ids]
+}
+
+run "null_is_accepted_in_the_local_root" {
+  command = plan
+  variables {
+    environment         = "local"
+    allowed_account_ids = null
+  }
+  assert {
+    condition     = var.allowed_account_ids == null
+    error_message = "The local root may leave the account check off."
+  }
+}
+
+run "an_account_id_is_accepted" {
+  command = plan
+  variables {
+    allowed_account_ids = ["111111111111"]
+  }
+  assert {
+    condition     = var.allowed_account_ids == tolist(["111111111111"])
+    error_message = "A 12-digit account id must be accepted."
+  }
+}
+"""
+
+
+@pytest.mark.slow
+def test_the_account_guard_is_enforced_by_terraform(tmp_path: Path) -> None:
+    """`terraform test` on a copy of the dev root, provider mocked: the validation does what it says."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH (Terraform >= 1.10 is needed).")
+    root = tmp_path / "dev"
+    (root / "tests").mkdir(parents=True)
+    for name in (*SHARED_FILES, "terraform.tfvars"):
+        shutil.copyfile(ENVS / "dev" / name, root / name)  # symlinks followed; no backend.tf
+    main = root / "main.tf"
+    main.write_text(main.read_text().replace('"../../modules/stack"', f'"{os.path.relpath(STACK, root)}"'))
+    (root / "tests" / "root.tftest.hcl").write_text(
+        ROOT_TEST.replace("MOCKS", str(ROOT / "terraform" / "tests" / "mocks"))
+        .replace("ZIP", str(STACK / "tests" / "fixtures" / "deployment.zip"))
+        .replace("OPENAPI", str(ROOT / "contracts" / "openapi.yaml"))
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(TF_DATA_DIR=str(tmp_path / "tf-data"), TF_IN_AUTOMATION="1", TF_INPUT="0")
+    init = ["terraform", f"-chdir={root}", "init", "-backend=false", "-input=false", "-no-color"]
+    mirror = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
+    if mirror.is_dir():
+        init.append(f"-plugin-dir={mirror}")
+    for command in (init, ["terraform", f"-chdir={root}", "test", "-no-color"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, f"{' '.join(command[2:])}:\n{done.stdout[-6000:]}\n{done.stderr}"
+    assert "4 passed, 0 failed" in done.stdout, done.stdout[-3000:]
+
+
 # -- the check fails when it should ------------------------------------------------------------------
 
 
@@ -387,6 +510,11 @@ BREAKS: dict[str, tuple[str, Callable[[str], str], str]] = {
         "variables.tf",
         lambda t: _replace_in_block(t, "architecture", '["arm64", "x86_64"]', '["arm64"]'),
         'architecture: the root validates contains(["arm64"], var.architecture)',
+    ),
+    "a_root_validation_of_a_nullable_setting_the_stack_does_not_have": (
+        "variables.tf",
+        lambda t: _replace_in_block(t, "role_permissions_boundary", "([0-9]{12}|aws)", "[0-9]{12}"),
+        "role_permissions_boundary: the root validates can(regex(",
     ),
     "a_root_validation_that_refuses_null": (
         "variables.tf",

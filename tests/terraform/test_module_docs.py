@@ -13,7 +13,7 @@ MODULES = terraform_readmes.modules()
 
 def test_every_module_is_found() -> None:
     names = {m.name for m in MODULES}
-    assert {"network", "data", "messaging", "streaming", "functions", "api", "observability", "stack"} <= names
+    assert {"network", "data", "messaging", "streaming", "functions", "api", "waf", "observability", "stack"} <= names
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.name)

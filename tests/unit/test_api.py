@@ -10,7 +10,9 @@ import fastjsonschema
 import pytest
 from chalice.test import Client
 
-from chalicelib import contract
+from chalicelib import aws, components, contract, items, service
+from chalicelib.cursor import encode_cursor
+from chalicelib.keys import CURSOR_KEY, KeyId
 from tooling.moto_stack import MotoStack
 
 JSON = {"Content-Type": "application/json", "x-api-key": "test-key"}
@@ -132,6 +134,56 @@ def test_cursor_of_another_subject_is_rejected(client: Client) -> None:
     assert_error(client.http.get(f"/v1/events?subject=order-2&cursor={cursor}", headers=JSON), 400, "BadRequest")
 
 
+@pytest.mark.parametrize(
+    "position",
+    [
+        items.MAX_POSITION,  # the page would start one past the last position a subject can have
+        10**13 - 2,  # its sort key would sort after the upper bound's: DynamoDB refuses the key condition
+    ],
+)
+def test_cursor_beyond_the_key_range_is_400_before_any_query(client: Client, position: int) -> None:
+    post(client, event_body())
+    queries = count_queries()
+    cursor = encode_cursor(components.keys().secret(CURSOR_KEY), "order-1", position)
+    assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={cursor}", headers=JSON), 400, "BadRequest")
+    assert queries == []
+
+
+def test_forged_and_altered_cursors_are_400_before_any_query(client: Client) -> None:
+    for _ in range(3):
+        post(client, event_body())
+    issued = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    forged = encode_cursor(bytes(32), "order-1", 1)  # well formed, under a key the service does not hold
+    altered = issued[:3] + ("A" if issued[3] != "A" else "B") + issued[4:]
+    queries = count_queries()
+    for cursor in (forged, altered):
+        assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={cursor}", headers=JSON), 400, "BadRequest")
+    assert queries == []
+    page = json.loads(client.http.get(f"/v1/events?subject=order-1&cursor={issued}", headers=JSON).body)
+    assert [item["data"] for item in page["items"]] == [{"total": 12.5}] * 2
+
+
+def test_after_the_cursor_key_rotates_an_old_cursor_is_400_and_listing_again_recovers(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        post(client, event_body())
+    old = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    monkeypatch.setattr(service, "CURSOR_KEY", KeyId("cursor", "v2"))  # what a deploy with a new version does
+
+    assert_error(client.http.get(f"/v1/events?subject=order-1&cursor={old}", headers=JSON), 400, "BadRequest")
+    fresh = json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    assert fresh != old
+    assert client.http.get(f"/v1/events?subject=order-1&cursor={fresh}", headers=JSON).status_code == 200
+
+
+def count_queries() -> list[str]:
+    """The Query calls the app's DynamoDB client sends from now on."""
+    queries: list[str] = []
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb.Query", lambda **_: queries.append("Query"))
+    return queries
+
+
 def test_stats_unknown_subject_is_404(client: Client) -> None:
     assert_error(client.http.get("/v1/subjects/never-seen/stats", headers=JSON), 404, "NotFound")
 
@@ -152,6 +204,7 @@ def test_stats_before_analytics(client: Client) -> None:
     }
 
 
+BAD = "BadRequest"
 BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     ("malformed JSON", '{"type": ', JSON, 400, "BadRequest"),
     ("empty body", "", JSON, 400, "BadRequest"),
@@ -159,6 +212,11 @@ BAD_BODIES: list[tuple[str, Any, dict[str, str], int, str]] = [
     ("NaN", '{"type":"a","subject":"s","source":"x","data":{"v":NaN}}', JSON, 400, "BadRequest"),
     ("overflowing number", '{"type":"a","subject":"s","source":"x","data":{"v":1e400}}', JSON, 400, "BadRequest"),
     ("invalid UTF-8", b'{"type":"a","subject":"\xff","source":"x","data":{}}', JSON, 400, "BadRequest"),
+    # Valid JSON text that no UTF-8 store or log can hold: a lone surrogate, where a key or a value.
+    ("lone surrogate in subject", '{"type":"a","subject":"\\ud800","source":"x","data":{}}', JSON, 400, "BadRequest"),
+    ("lone low surrogate", '{"type":"a","subject":"s","source":"x\\udfff","data":{}}', JSON, 400, "BadRequest"),
+    ("lone surrogate in data", '{"type":"a","subject":"s","source":"x","data":{"v":["\\ud83d"]}}', JSON, 400, BAD),
+    ("lone surrogate in a key", '{"type":"a","subject":"s","source":"x","data":{"\\udc00":1}}', JSON, 400, BAD),
     ("missing field", {"type": "a", "subject": "s", "source": "x"}, JSON, 400, "ValidationError"),
     ("extra field", event_body(colour="red"), JSON, 400, "ValidationError"),
     ("data not an object", event_body(data=[1]), JSON, 400, "ValidationError"),
@@ -183,6 +241,15 @@ def test_bad_input_is_a_documented_4xx_and_writes_nothing(
 ) -> None:
     assert_error(post(client, body, headers), status, code)
     assert item_count(moto_stack) == 0
+
+
+def test_a_surrogate_pair_is_one_character_and_accepted(client: Client) -> None:
+    body = '{"type":"a","subject":"s\\ud83d\\ude00","source":"x","data":{"\\\\ud800":"\\ud83d\\ude00"}}'
+    created = post(client, body)
+    assert created.status_code == 201, created.body
+    event = json.loads(created.body)
+    # An escaped backslash before "ud800" is six plain characters, not a surrogate.
+    assert (event["subject"], event["data"]) == ("s\U0001f600", {"\\ud800": "\U0001f600"})
 
 
 def test_data_of_exactly_64_kib_is_accepted(client: Client) -> None:

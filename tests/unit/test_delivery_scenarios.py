@@ -154,7 +154,7 @@ def test_a_lane_that_fails_past_its_retries_is_repaired_in_position_order(
 def test_repair_while_the_publisher_lags_keeps_position_order(client: Client, moto_stack: MotoStack) -> None:
     # Ids chosen so that the pending index's buckets list the second event first.
     ids = iter(_ids_listed_in_reverse())
-    service = EventService(components.repository(), 86_400, new_id=lambda: next(ids))
+    service = EventService(components.repository(), components.keys(), 86_400, new_id=lambda: next(ids))
     first, _ = service.create(NewEvent.from_body(body("order-lag", 0)), None)
     second, _ = service.create(NewEvent.from_body(body("order-lag", 1)), None)
     reconcile_later()  # the publisher has not run yet: it lags past the cut-off

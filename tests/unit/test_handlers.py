@@ -6,12 +6,21 @@ publisher -> (SQS standard, SQS FIFO, Kinesis, SNS) -> consumers.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import hmac
+import io
 import json
+import logging
+import urllib.parse
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from chalice.test import Client
 
 import app
@@ -73,6 +82,41 @@ def table_item(moto_stack: MotoStack, pk: str, sk: str) -> dict[str, Any] | None
     return found
 
 
+KEY_PKS = ("KEY#cursor", "KEY#log")
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[list[dict[str, Any]]]:
+    """The app logger's lines from INFO up, as the JSON Powertools writes them, while the block runs."""
+    components.logger()  # Powertools configures the standard logger of the service's name
+    logger = logging.getLogger(components.SERVICE_NAME)
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    # Powertools' own JSON formatter (a logger re-created after components.reset() reports a bare one).
+    handler.setFormatter(LambdaPowertoolsFormatter())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    parsed: list[dict[str, Any]] = []
+    try:
+        yield parsed
+    finally:
+        logger.setLevel(level)
+        logger.removeHandler(handler)
+        parsed += [json.loads(line) for line in lines.getvalue().splitlines()]
+
+
+def make_both_keys(client: Client, moto_stack: MotoStack) -> None:
+    """Let the real handlers create both key items: a listing signs a cursor, the processor logs a subject."""
+    post_events(client, [("order-1", "order.created"), ("order-1", "order.paid"), ("order-2", "order.created")])
+    assert json.loads(client.http.get("/v1/events?subject=order-1&limit=1", headers=JSON).body)["next_cursor"]
+    publish_all(client, moto_stack)
+    invoke(client, "processor", sqs_event(moto_stack.standard_queue_arn, receive_all(moto_stack.standard_queue_url)))
+    receive_all(moto_stack.fifo_queue_url)
+    for pk in KEY_PKS:
+        assert table_item(moto_stack, pk, "v1") is not None
+
+
 # -- publisher -------------------------------------------------------------------------------------
 
 
@@ -104,6 +148,24 @@ def test_publisher_ignores_modifications_and_non_event_items(client: Client, mot
     modify = {**stream["Records"][0], "eventName": "MODIFY"}
     assert invoke(client, "publisher", {"Records": [modify]}) == {"batchItemFailures": []}
     assert receive_all(moto_stack.standard_queue_url) == []
+
+
+def test_publisher_ignores_the_key_items_insert(client: Client, moto_stack: MotoStack) -> None:
+    make_both_keys(client, moto_stack)
+    records = dynamodb_stream_event(moto_stack)["Records"]
+    inserted = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"] in KEY_PKS]
+    assert sorted(r["dynamodb"]["Keys"]["pk"]["S"] for r in inserted) == sorted(KEY_PKS)
+    assert {r["eventName"] for r in inserted} == {"INSERT"}
+    # As Lambda delivers them: JSON, so the secret's Binary is a base64 string, not bytes.
+    inserted = json.loads(json.dumps(inserted, default=lambda b: base64.b64encode(b).decode("ascii")))
+    kinesis_before = len(kinesis_event(moto_stack)["Records"])
+    # The publisher must skip them quietly, not fail on the Binary or log them as malformed events.
+    with captured_logs() as logs:
+        assert invoke(client, "publisher", {"Records": inserted}) == {"batchItemFailures": []}
+    assert logs == []
+    assert receive_all(moto_stack.standard_queue_url) == []
+    assert receive_all(moto_stack.fifo_queue_url) == []
+    assert len(kinesis_event(moto_stack)["Records"]) == kinesis_before
 
 
 def test_publisher_skips_a_malformed_record_and_publishes_the_rest(client: Client, moto_stack: MotoStack) -> None:
@@ -158,6 +220,43 @@ def test_processor_rejects_a_message_for_an_event_that_does_not_exist(client: Cl
     body["id"] = "00000000-0000-4000-8000-000000000000"
     event = sqs_event_from_bodies(moto_stack.standard_queue_arn, [json.dumps(body)])
     assert invoke(client, "processor", event) == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+
+
+def test_a_log_line_carries_the_subjects_keyed_hash_never_the_subject(client: Client, moto_stack: MotoStack) -> None:
+    subject = "customer-4711@example.com"
+    events = post_events(client, [(subject, "order.created"), ("order-2", "order.created"), (subject, "order.paid")])
+    publish_all(client, moto_stack)
+    messages = receive_all(moto_stack.standard_queue_url)
+    with captured_logs() as logs:
+        invoke(client, "processor", sqs_event(moto_stack.standard_queue_arn, messages))
+    lines = {line["event_id"]: line for line in logs if line["message"] == "processed"}
+    assert set(lines) == {e["id"] for e in events}
+    key_item = table_item(moto_stack, "KEY#log", "v1")
+    assert key_item is not None
+    expected = hmac.new(key_item["secret"]["B"], subject.encode(), hashlib.sha256).hexdigest()[:16]
+    # One subject's lines share the hash (they can be found together); another subject's differs.
+    assert [lines[events[i]["id"]]["subject_hash"] for i in (0, 2)] == [expected, expected]
+    assert lines[events[1]["id"]]["subject_hash"] not in (expected, "unavailable")
+    assert all("subject" not in line for line in logs)
+    assert subject not in json.dumps(logs)
+
+
+def test_the_key_items_stay_out_of_listings_the_pending_index_and_the_reconciler(
+    client: Client, moto_stack: MotoStack
+) -> None:
+    make_both_keys(client, moto_stack)
+    stored = {pk: table_item(moto_stack, pk, "v1") for pk in KEY_PKS}
+    for name in ("cursor", "log", "KEY#cursor", "KEY#log", "v1"):
+        quoted = urllib.parse.quote(name, safe="")
+        page = json.loads(client.http.get(f"/v1/events?subject={quoted}", headers=JSON).body)
+        assert page == {"items": [], "next_cursor": None}
+        assert client.http.get(f"/v1/subjects/{quoted}/stats", headers=JSON).status_code == 404
+    pending = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=moto_stack.table, IndexName="pending")
+    assert pending["Items"]
+    assert not [item for item in pending["Items"] if item["pk"]["S"].startswith("KEY#")]
+    report = components.reconciler_at(lambda: utc_now() + timedelta(minutes=10)).run()
+    assert report["complete"] is True
+    assert {pk: table_item(moto_stack, pk, "v1") for pk in KEY_PKS} == stored
 
 
 # -- sequencer -------------------------------------------------------------------------------------

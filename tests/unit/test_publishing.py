@@ -12,7 +12,7 @@ from chalice.test import Client
 from chalicelib import aws, components
 from chalicelib.publishing import Publisher
 from chalicelib.retry import Deadline
-from tests.unit.test_handlers import post_events
+from tests.unit.test_handlers import captured_logs, post_events
 from tooling.moto_stack import MotoStack, client, dynamodb_stream_event, kinesis_event, receive_all
 
 
@@ -24,6 +24,7 @@ def _publisher(sns: Any, kinesis: Any, moto_stack: MotoStack) -> Publisher:
         fifo_topic_arn=moto_stack.fifo_topic_arn,
         stream_name=moto_stack.stream_name,
         logger=components.logger(),
+        subject_hash=components.keys().subject_hash,
         sleep=lambda _seconds: None,
     )
 
@@ -109,3 +110,26 @@ def test_a_rejected_entry_is_sent_again(client: Client, moto_stack: MotoStack) -
     assert response == {"batchItemFailures": []}
     assert flaky.rejected == 1
     assert sorted(_streamed_ids(moto_stack)) == sorted(event["id"] for event in created)
+
+
+class _Throttled:
+    """Kinesis rejecting every record of every call, past any resend."""
+
+    def put_records(self, **request: Any) -> dict[str, Any]:
+        throttled = {"ErrorCode": "ProvisionedThroughputExceededException", "ErrorMessage": "Rate exceeded"}
+        return {"FailedRecordCount": len(request["Records"]), "Records": [throttled] * len(request["Records"])}
+
+
+def test_a_lane_given_up_on_is_logged_with_the_subjects_keyed_hash(client: Client, moto_stack: MotoStack) -> None:
+    subject = "customer-4711@example.com"
+    (event,) = post_events(client, [(subject, "order.created")])
+    publisher = _publisher(aws.client("sns"), _Throttled(), moto_stack)
+
+    with captured_logs() as logs:
+        response = publisher.publish_stream_batch(dynamodb_stream_event(moto_stack)["Records"], Deadline(None))
+
+    assert response == {"batchItemFailures": []}
+    (line,) = [line for line in logs if line["message"].startswith("publish failed")]
+    assert (line["event_id"], line["lane"]) == (event["id"], "analytics (Kinesis)")
+    assert line["subject_hash"] == components.keys().subject_hash(subject)
+    assert subject not in json.dumps(logs)

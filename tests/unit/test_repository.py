@@ -1,4 +1,5 @@
-"""Races the API must survive: a concurrent writer on the same subject, and one with the same idempotency key."""
+"""Races the API must survive (a concurrent writer on the same subject, one with the same idempotency key), and the
+position ranges it refuses to query."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import components
+from chalicelib import components, items
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.events import NewEvent
-from chalicelib.repository import EventsRepository, NewEventItem
+from chalicelib.repository import EventsRepository, NewEventItem, PositionRangeError
 from tooling.moto_stack import MotoStack
 
 
@@ -92,3 +93,23 @@ def test_an_event_whose_earlier_attempt_committed_is_answered_not_stored_again(m
     again = repo.accept(new_item(uuid_of(7)), None, 60)
     assert (again.id, again.position) == (first.id, first.position) == (uuid_of(7), 1)
     assert [e.id for e in repo.list_subject_events("order-1", 0, 10)[0]] == [uuid_of(7)]
+
+
+class _NoCalls:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{name} was called")
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [(0, 5), (6, 5), (items.MAX_POSITION + 1, items.MAX_POSITION), (10**13 - 1, items.MAX_POSITION), (1, 10**13)],
+)
+def test_a_range_outside_the_positions_is_refused_without_a_query(first: int, last: int) -> None:
+    repo = EventsRepository(_NoCalls(), "events")
+    with pytest.raises(PositionRangeError):
+        repo.events_between("order-1", first, last)
+
+
+def test_no_page_can_follow_the_last_position() -> None:
+    with pytest.raises(PositionRangeError):
+        EventsRepository(_NoCalls(), "events").list_subject_events("order-1", items.MAX_POSITION, 10)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
+import base64
+import re
+import string
 from datetime import UTC, datetime
 
 import pytest
@@ -56,12 +58,47 @@ def test_rejected_forms(text: object) -> None:
     assert not is_rfc3339(text)
 
 
-@given(st.text(min_size=1, max_size=128), st.integers(min_value=0, max_value=10**12))
-def test_cursor_round_trip(subject: str, position: int) -> None:
-    assert decode_cursor(subject, encode_cursor(subject, position)) == position
+subjects = st.text(min_size=1, max_size=128)
+positions = st.integers(min_value=0, max_value=10**12)
+cursor_keys = st.binary(min_size=32, max_size=32)
 
 
-@given(st.text(min_size=1, max_size=128), st.text(max_size=64))
-def test_arbitrary_cursors_are_rejected_cleanly(subject: str, cursor: str) -> None:
-    with contextlib.suppress(BadRequestError):
-        decode_cursor(subject, cursor)
+@given(cursor_keys, subjects, positions)
+def test_cursor_round_trip_is_compact_and_url_safe(key: bytes, subject: str, position: int) -> None:
+    cursor = encode_cursor(key, subject, position)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", cursor)
+    assert decode_cursor(key, subject, cursor) == position
+
+
+@given(cursor_keys, subjects, positions, st.data())
+def test_an_altered_cursor_is_rejected(key: bytes, subject: str, position: int, data: st.DataObject) -> None:
+    cursor = encode_cursor(key, subject, position)
+    index = data.draw(st.integers(min_value=0, max_value=len(cursor) - 1))
+    other = data.draw(st.sampled_from(string.ascii_letters + string.digits + "-_").filter(lambda c: c != cursor[index]))
+    with pytest.raises(BadRequestError):
+        decode_cursor(key, subject, cursor[:index] + other + cursor[index + 1 :])
+
+
+@given(cursor_keys, cursor_keys, subjects, subjects, positions)
+def test_a_cursor_is_valid_only_for_its_subject_and_key(
+    key: bytes, other_key: bytes, subject: str, other_subject: str, position: int
+) -> None:
+    cursor = encode_cursor(key, subject, position)
+    if other_subject != subject:
+        with pytest.raises(BadRequestError):
+            decode_cursor(key, other_subject, cursor)
+    if other_key != key:
+        with pytest.raises(BadRequestError):
+            decode_cursor(other_key, subject, cursor)
+
+
+@given(cursor_keys, subjects, st.text(max_size=64))
+def test_arbitrary_cursors_are_rejected(key: bytes, subject: str, cursor: str) -> None:
+    with pytest.raises(BadRequestError):
+        decode_cursor(key, subject, cursor)
+
+
+def test_a_cursor_of_the_old_unsigned_form_is_rejected() -> None:
+    unsigned = base64.urlsafe_b64encode(b'{"s":"0123456789abcdef","p":2}').decode().rstrip("=")
+    with pytest.raises(BadRequestError):
+        decode_cursor(bytes(32), "order-1", unsigned)

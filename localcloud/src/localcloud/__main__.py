@@ -1,4 +1,4 @@
-"""Command line: localcloud {up,down,status,tick,chaos,run} [--port N] [--state-dir DIR], or localcloud free-port.
+"""Command line: localcloud {up,down,status,tick,chaos,run,snapshot} [--port N] [--state-dir DIR], or free-port.
 
 The same as `python -m localcloud`. Only `run` imports moto: the other commands answer at once.
 """
@@ -25,6 +25,7 @@ COMMANDS = {
     "tick": "fire every enabled schedule now and print each Lambda target's result",
     "chaos": "fault injection: add '<rule or list>', list, or clear every rule and effect",
     "run": "run in the foreground (what `up` starts; for debugging)",
+    "snapshot": "save the running local cloud's whole state under NAME, or load a saved one",
 }
 FREE_PORT = "print a free port on 127.0.0.1, for a throwaway local cloud (make e2e-local)"
 
@@ -45,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
             default=Path("build/local"),
             help="pid file, log and unpacked code (default: build/local)",
         )
+        if name == "snapshot":
+            command.add_argument("action", choices=("save", "load"))
+            command.add_argument("name", help="letters, digits, '-', '_' and '.'")
         if name == "chaos":
             command.add_argument("action", choices=chaos_client.ACTIONS)
             command.add_argument("rules", nargs="?", help="for add: a JSON rule or list of rules")
@@ -93,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "tick": lambda: daemon.tick(port),
         "chaos": lambda: chaos_client.main(port, args.action, args.rules),
         "run": lambda: run(port, state_dir),
+        "snapshot": lambda: daemon.snapshot(port, args.action, args.name),
     }
     return commands[args.command]()
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from localcloud.settings import HOST
 
 START_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 10.0
+STOP_TIMEOUT_SECONDS = 60.0  # it saves its state before it exits (snapshots)
 
 
 def pid_file(state_dir: Path) -> Path:
@@ -36,7 +37,7 @@ def log_file(state_dir: Path) -> Path:
     return state_dir / "localcloud.log"
 
 
-def health(port: int, timeout: float = 1.0) -> dict[str, Any] | None:
+def health(port: int, timeout: float = 5.0) -> dict[str, Any] | None:
     """The health document of a local cloud on ``port``, None if there is none."""
     url = f"http://{HOST}:{port}/_localcloud/health"
     try:
@@ -130,9 +131,13 @@ def up(port: int, state_dir: Path) -> int:
 def _wait_healthy(port: int, state_dir: Path, pid: int, process: subprocess.Popen[bytes] | None) -> int:
     started = time.monotonic()
     while time.monotonic() - started < START_TIMEOUT_SECONDS:
-        if health(port, timeout=0.5):
+        answer = health(port, timeout=2.0)
+        if answer:
             elapsed = time.monotonic() - started
-            print(f"localcloud up on http://{HOST}:{port} (pid {pid}, {elapsed:.1f}s, log {log_file(state_dir)})")
+            restored = answer.get("restored_from")
+            state = f"state restored from {restored}" if restored else "started empty"
+            where = f"http://{HOST}:{port}"
+            print(f"localcloud up on {where} (pid {pid}, {elapsed:.1f}s, {state}, log {log_file(state_dir)})")
             return 0
         exited = process.poll() is not None if process is not None else not is_localcloud_process(pid, port)
         if exited:
@@ -201,3 +206,22 @@ def tick(port: int) -> int:
     if not fired:
         print("no enabled schedule has a Lambda target")
     return 0 if all(entry["ok"] for entry in fired) else 1
+
+
+def snapshot(port: int, action: str, name: str) -> int:
+    """``localcloud snapshot save|load NAME``: ask the running local cloud, print what it did."""
+    query = urllib.parse.urlencode({"name": name})
+    url = f"http://{HOST}:{port}/_localcloud/snapshot/{action}?{query}"
+    request = urllib.request.Request(url, method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (fixed http URL)
+            done = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        print(f"snapshot {action} {name}: {json.loads(error.read()).get('message', error)}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"localcloud is not running on port {port}: {exc}", file=sys.stderr)
+        return 2
+    verb = "saved" if action == "save" else "loaded"
+    print(f"{verb} {name}: {done['bytes'] / 1e6:.1f} MB in {done['seconds'] * 1000:.0f} ms")
+    return 0

@@ -1,9 +1,10 @@
 """The local cloud in one process: moto's server plus the pieces moto lacks.
 
-Request path: ControlApp (/_localcloud/*, /_localstack/chaos/*) -> user pool
-token endpoint (/_aws/cognito-idp/oauth2/token) -> API Gateway data plane
-(/restapis/<id>/<stage>/_user_request_/...) -> fault injection
-(chaos; AWS API requests only) -> moto's own dispatcher. Beside it run the
+Request path: Guard (only this machine's tools: no foreign Host, no browser
+page) -> ControlApp (/_localcloud/*, /_localstack/chaos/*) -> user pool token
+endpoint (/_aws/cognito-idp/oauth2/token) -> API Gateway data plane
+(/restapis/<id>/<stage>/_user_request_/...) -> fault injection (chaos; AWS API
+requests only) -> moto's own dispatcher, CORS off. Beside it run the
 executor (warm Lambda workers, which also applies Lambda faults), the event
 source mapping pollers, the scheduler and the log shipper.
 """
@@ -17,9 +18,11 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from moto import __version__ as moto_version
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -27,6 +30,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud import snapshots
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
 from localcloud.apigateway.invoke import make_proxy_invoke
 from localcloud.awslambda.async_failure import route_failed_event
@@ -42,10 +46,12 @@ from localcloud.control import ControlApp
 from localcloud.event_sources.mappings import MappingSupervisor
 from localcloud.events.scheduler import Scheduler
 from localcloud.events.targets import send_to_targets
+from localcloud.guard import Guard
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
 from localcloud.moto_patches.serialize import serialize_services
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
+from localcloud.unemulated import Reporter
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +80,15 @@ PREWARM_SERVICES = (
 
 @functools.cache
 def _moto_dispatcher() -> DomainDispatcherApplication:
-    """One per process: it caches the per-service Flask apps it builds."""
+    """One per process: it caches the per-service Flask apps it builds.
+
+    moto puts flask-cors on each of them, answering every origin, unless
+    MOTO_DISABLE_GLOBAL_CORS was set when moto was imported; this sets that same
+    switch before the first app is built, without touching the environment. The
+    local cloud serves no browser page (``guard``); no header may suggest it does.
+    """
+    # The module's own name for moto.settings' value, read by create_backend_app on each call.
+    werkzeug_app.DISABLE_GLOBAL_CORS = True  # type: ignore[attr-defined]  # imported there, not re-exported
     return DomainDispatcherApplication(create_backend_app)
 
 
@@ -137,6 +151,9 @@ class LocalCloud:
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
         self._started_at = 0.0
+        self._changed = threading.Event()  # a request came since the last snapshot
+        self._snapshot_lock = threading.Lock()
+        self.restored_from: str | None = None
 
     @property
     def port(self) -> int:
@@ -156,6 +173,7 @@ class LocalCloud:
         settings = self.settings
 
         self.logs = LogShipper()
+        self.unemulated = Reporter()
         # In memory like everything else: a restart starts with no fault.
         self.faults = FaultRegistry()
         self.executor = LambdaExecutor(
@@ -171,17 +189,24 @@ class LocalCloud:
         self.scheduler = Scheduler(self.executor.invoke, self.async_invoker, settings.schedule_resolution)
         install(_MotoHooks(self.executor, self.async_invoker, self.mappings), settings.iam_managed_policies)
         install_import_fidelity()
+        if settings.persist and settings.snapshot_path.is_file():
+            # Before anything serves or polls; an incompatible snapshot stops the start here.
+            snapshots.restore(settings.snapshot_path.read_bytes(), str(settings.snapshot_path))
+            self.restored_from = str(settings.snapshot_path)
 
         # Faults sit inside the gateway: its data plane is never faulted by a request
         # rule (its functions can be, by a Lambda fault in the executor).
         aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
         gateway = wrap_with_token_endpoint(wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor)))
-        server.app = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults))
+        control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults), self.snapshot)
+        server.app = Guard(self._noting_changes(control), settings.allowed_hosts)
 
         self._started_at = time.time()
         # A short poll interval makes stop() quick; idle cost is negligible.
         self._spawn(functools.partial(server.serve_forever, poll_interval=0.1), "localcloud-http")
         self._spawn(self._housekeeping, "localcloud-housekeeping")
+        if settings.persist and settings.snapshot_interval > 0:
+            self._spawn(self._save_periodically, "localcloud-snapshots")
         if settings.prewarm:
             self._spawn(_prewarm, "localcloud-prewarm")
         self.mappings.start()
@@ -200,6 +225,11 @@ class LocalCloud:
         self.async_invoker.close()
         self.executor.close()
         self.logs.close()
+        if self.settings.persist:
+            try:
+                self._save(self.settings.snapshot_path)  # everything has stopped: a consistent state
+            except Exception:  # the previous snapshot stays whole (written atomically)
+                log.exception("could not save the state on stop; the last saved one is kept")
         uninstall()
         for thread in self._threads:
             thread.join(5)
@@ -215,7 +245,56 @@ class LocalCloud:
             "uptime_seconds": round(time.time() - self._started_at, 1),
             "lambda_workers": self.executor.worker_count(),
             "event_source_mappings": self.mappings.count(),
+            "unemulated": [item.as_json() for item in self.unemulated.last],
+            "restored_from": self.restored_from,
         }
+
+    # -- snapshots ------------------------------------------------------------------
+
+    def snapshot(self, action: str, name: str) -> dict[str, Any]:
+        """``save`` or ``load`` the named state (``localcloud snapshot``); what was done, timed."""
+        path = snapshots.named(self.settings.state_dir, name)
+        started = time.perf_counter()
+        if action == "save":
+            size = self._save(path)
+        elif action == "load":
+            if not path.is_file():
+                raise snapshots.SnapshotError(f"no snapshot named {name!r} (saved ones are in {path.parent})")
+            data = path.read_bytes()
+            with self._snapshot_lock:
+                snapshots.restore(data, str(path))
+            self.mappings.restart_all()  # the pollers held the replaced mappings
+            self._changed.set()
+            size = len(data)
+        else:
+            raise snapshots.SnapshotError(f"unknown snapshot action {action!r}: save or load")
+        return {"action": action, "name": name, "bytes": size, "seconds": round(time.perf_counter() - started, 3)}
+
+    def _save(self, path: Path) -> int:
+        with self._snapshot_lock:
+            data = snapshots.capture()
+            snapshots.write(path, data)
+        return len(data)
+
+    def _save_periodically(self) -> None:
+        """Every ``snapshot_interval`` seconds, if anything changed, save from a forked copy."""
+        while not self._stopped.wait(self.settings.snapshot_interval):
+            if not self._changed.is_set():
+                continue
+            self._changed.clear()
+            with self._snapshot_lock:
+                saved = snapshots.save_in_child(self.settings.snapshot_path)
+            if not saved:  # the child wrote its traceback to the log; the next interval tries again
+                log.error("could not save the state; the last saved one is kept")
+                self._changed.set()
+
+    def _noting_changes(self, app: Any) -> Any:
+        def noting(environ: dict[str, Any], start_response: Any) -> Any:
+            if not str(environ.get("PATH_INFO", "")).startswith("/_localcloud/health"):
+                self._changed.set()
+            return app(environ, start_response)
+
+        return noting
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -225,6 +304,7 @@ class LocalCloud:
     def _housekeeping(self) -> None:
         while not self._stopped.wait(HOUSEKEEPING_SECONDS):
             self.executor.reap_idle(self.settings.worker_idle_seconds)
+            self.unemulated.check()
 
 
 def _not_ready(environ: dict[str, Any], start_response: Any) -> list[bytes]:

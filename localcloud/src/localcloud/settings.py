@@ -13,6 +13,10 @@ from pathlib import Path
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
 HOST = "127.0.0.1"
+# The names a request may give in its Host header, each with the port (guard.py says why no others):
+# what every client of the local cloud sends (HOST, as in ``endpoint_url``) and the two other
+# spellings of this machine's loopback address.
+LOOPBACK_NAMES = (HOST, "localhost", "[::1]")
 
 
 def _float(name: str, default: float) -> float:
@@ -82,14 +86,29 @@ class Settings:
     # Build moto's IAM/EC2 backends and service apps in the background at start
     # (about 2 s of work a first `terraform apply` would otherwise wait for).
     prewarm: bool = True
+    # LOCALCLOUD_PERSIST: keep the state in <state_dir>/state.pickle across restarts (snapshots).
+    persist: bool = True
+    # LOCALCLOUD_SNAPSHOT_INTERVAL: while running, save the state this often if anything changed.
+    snapshot_interval: float = 30.0
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The Host headers the local cloud answers: a loopback name with its port, or alone on
+        port 80, where HTTP clients leave the port out."""
+        named = {f"{name}:{self.port}" for name in LOOPBACK_NAMES}
+        return frozenset(named | set(LOOPBACK_NAMES) if self.port == 80 else named)
+
+    @property
     def code_dir(self) -> Path:
         return self.state_dir / "lambda-code"
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.state_dir / "state.pickle"
 
     @classmethod
     def from_env(cls, port: int | None = None, state_dir: Path | None = None) -> Settings:
@@ -105,6 +124,8 @@ class Settings:
             schedule_resolution=_float("LOCALCLOUD_SCHEDULE_RESOLUTION", cls.schedule_resolution),
             iam_managed_policies=_flag("LOCALCLOUD_IAM_MANAGED_POLICIES", cls.iam_managed_policies),
             verbose=_flag("LOCALCLOUD_VERBOSE", cls.verbose),
+            persist=_flag("LOCALCLOUD_PERSIST", cls.persist),
+            snapshot_interval=_float("LOCALCLOUD_SNAPSHOT_INTERVAL", cls.snapshot_interval),
         )
         if base.max_workers_per_function < 1:
             raise ValueError("LOCALCLOUD_MAX_WORKERS must be at least 1")

@@ -181,11 +181,12 @@ _SHARED_SERVICES = frozenset({"iam", "sts"})
 
 
 @contextlib.contextmanager
-def running_cloud(tmp: Path, functions_dir: Path) -> Iterator[Cloud]:
+def running_cloud(tmp: Path, functions_dir: Path, persist: bool = False) -> Iterator[Cloud]:
     """A local cloud in this process on a free port, with fresh moto state and fast pollers.
 
     IAM is built without AWS's managed policies (a second per build); nothing a test
-    creates needs them.
+    creates needs them. With ``persist`` it keeps its state in ``tmp/state`` as ``localcloud
+    run`` does: saved when it stops, restored by the next one started on the same ``tmp``.
     """
     # moto loads here, not when a test module imports the helpers above.
     from localcloud.moto_patches.internals import reset_backends  # noqa: PLC0415
@@ -201,6 +202,7 @@ def running_cloud(tmp: Path, functions_dir: Path) -> Iterator[Cloud]:
         schedule_resolution=0.2,
         iam_managed_policies=False,
         prewarm=False,
+        persist=persist,
     )
     local = LocalCloud(settings)
     local.start()

@@ -42,8 +42,15 @@ module "stack" {
   api_logging_level             = var.api_logging_level
   api_throttling_rate_limit     = var.api_throttling_rate_limit
   api_throttling_burst_limit    = var.api_throttling_burst_limit
+  api_public_rate_limit         = var.api_public_rate_limit
+  api_public_burst_limit        = var.api_public_burst_limit
   api_quota_limit               = var.api_quota_limit
   manage_api_gateway_account    = var.manage_api_gateway_account
+  role_permissions_boundary     = var.role_permissions_boundary
+  code_signing_config_arn       = var.code_signing_config_arn
+  web_acl_arn                   = var.web_acl_arn
+  waf_enabled                   = var.waf_enabled
+  waf_rate_limit                = var.waf_rate_limit
   alarm_emails                  = var.alarm_emails
   kms_deletion_window_in_days   = var.kms_deletion_window_in_days
   emulator_workarounds          = var.emulator_workarounds

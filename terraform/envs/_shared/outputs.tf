@@ -140,3 +140,8 @@ output "sizing" {
   description = "Capacity settings of the stack, from its inputs only: `terraform console` evaluates it without state (the cost and capacity model reads it)."
   value       = module.stack.sizing
 }
+
+output "web_acl_arn" {
+  description = "WAFv2 web ACL associated with both API stages (null: none)."
+  value       = module.stack.web_acl_arn
+}

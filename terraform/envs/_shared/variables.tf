@@ -9,9 +9,13 @@ variable "region" {
 }
 
 variable "allowed_account_ids" {
-  description = "Accounts this root may touch; the provider refuses any other. null allows any (the local emulator is account 123456789012)."
+  description = "Accounts this root may touch (12-digit ids); the provider refuses any other. Required, without a default, so that no root can reach an account by accident: set it in terraform.tfvars or as TF_VAR_allowed_account_ids (the nightly workflow does). Only the local root sets null (any account: the emulator's, 123456789012 in moto, 000000000000 in LocalStack)."
   type        = list(string)
-  default     = null
+
+  validation {
+    condition     = var.allowed_account_ids == null ? var.environment == "local" : length(var.allowed_account_ids) > 0 && alltrue([for id in var.allowed_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "allowed_account_ids must list the 12-digit ids of the accounts this root may touch (only the local root may set null)."
+  }
 }
 
 ################################################################################
@@ -199,6 +203,18 @@ variable "api_throttling_burst_limit" {
   default     = null
 }
 
+variable "api_public_rate_limit" {
+  description = "Requests per second per stage on each operation that needs no API key (GET /health)."
+  type        = number
+  default     = null
+}
+
+variable "api_public_burst_limit" {
+  description = "Burst above the public rate per stage on each operation that needs no API key."
+  type        = number
+  default     = null
+}
+
 variable "api_quota_limit" {
   description = "Requests per day per API key; null for no quota."
   type        = number
@@ -206,8 +222,48 @@ variable "api_quota_limit" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role from this stack."
+  description = "Create and set the region-wide API Gateway CloudWatch role from this stack; null means the stack's default (false: leave the region's setting alone)."
   type        = bool
+  default     = null
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of every role the stack creates; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration attached to every function; null for none (see the stack module)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be the ARN of a Lambda code signing configuration (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>) or null."
+  }
+}
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (REGIONAL, in this region) to associate with both API stages; null for none, or for the stack's own with waf_enabled."
+  type        = string
+  default     = null
+}
+
+variable "waf_enabled" {
+  description = "Create the stack's baseline web ACL and associate it with both API stages, unless web_acl_arn names one."
+  type        = bool
+  default     = null
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may make in 5 minutes before the stack's web ACL blocks it."
+  type        = number
   default     = null
 }
 

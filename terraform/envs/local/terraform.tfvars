@@ -2,6 +2,10 @@
 environment = "local"
 region      = "us-east-1"
 
+# The emulator's account, whichever it is (moto 123456789012, LocalStack 000000000000):
+# only the local root may leave the provider's account check off.
+allowed_account_ids = null
+
 tags = {
   Owner = "platform"
 }

@@ -1,7 +1,9 @@
 environment = "prod"
 region      = "us-east-1"
 
-# allowed_account_ids = ["333333333333"]  # a fork sets its production account here
+# Required (no default): the accounts this root may touch. A fork sets its production account here,
+# or passes TF_VAR_allowed_account_ids='["333333333333"]' as the nightly workflow does for dev.
+# allowed_account_ids = ["333333333333"]
 
 tags = {
   Owner = "platform"
@@ -11,6 +13,10 @@ log_level                 = "INFO"
 log_retention_in_days     = 365
 table_deletion_protection = true
 api_quota_limit           = 1000000
+
+# The stack's baseline web ACL on both API stages (modules/waf); a fork whose
+# security team owns one sets web_acl_arn instead.
+waf_enabled = true
 
 # Reserved concurrency caps each consumer so a burst cannot starve the API
 # (needs an account concurrency limit well above the sum plus 100 unreserved).

@@ -11,7 +11,7 @@ locals {
 }
 
 ################################################################################
-# OpenAPI body: the contract plus one AWS_PROXY integration per operation
+# The contract and its operations
 ################################################################################
 
 locals {
@@ -26,7 +26,7 @@ locals {
     passthroughBehavior = "when_no_match"
   }
 
-  operations = flatten([
+  contract_operations = flatten([
     for path, item in local.contract.paths : [
       for method, operation in item : { path = path, method = method, operation = operation }
       if contains(local.http_methods, lower(method))
@@ -35,7 +35,7 @@ locals {
 
   # The scopes the contract's operations name (x-oauth-scopes): one of them is
   # what a cognito token needs for that operation.
-  oauth_scopes = sort(distinct(flatten([for o in local.operations : try(o.operation["x-oauth-scopes"], [])])))
+  oauth_scopes = sort(distinct(flatten([for o in local.contract_operations : try(o.operation["x-oauth-scopes"], [])])))
 }
 
 ################################################################################
@@ -75,7 +75,7 @@ locals {
   # An operation's requirement in this mode: every scheme of the mode, the
   # cognito one with the operation's scopes (any one of them will do).
   secured = {
-    for o in local.operations : "${o.path} ${o.method}" => [{
+    for o in local.contract_operations : "${o.path} ${o.method}" => [{
       for scheme in local.mode_schemes : scheme => (scheme == "cognito" ? try(o.operation["x-oauth-scopes"], []) : [])
     }] if length(try(o.operation.security, local.default_security)) > 0
   }
@@ -92,10 +92,23 @@ locals {
 }
 
 ################################################################################
-# OpenAPI body: the contract plus one AWS_PROXY integration per operation
+# OpenAPI body: the contract plus one AWS_PROXY integration per operation,
+# request validation, and each endpoint's TLS policy
 ################################################################################
 
 locals {
+  # API Gateway checks what it can of the contract before the function runs: the
+  # required parameters (present and not blank) of every operation, and the JSON
+  # body against the operation's request schema (the models API Gateway makes
+  # from components.schemas). A request that fails is answered 400 by the
+  # BAD_REQUEST_PARAMETERS or BAD_REQUEST_BODY gateway response below and never
+  # invokes the function. The function still validates everything (formats,
+  # sizes, the cursor): the gateway's check is a subset, JSON Schema draft 4.
+  request_validators = {
+    "body-and-parameters" = { validateRequestBody = true, validateRequestParameters = true }
+    "parameters"          = { validateRequestBody = false, validateRequestParameters = true }
+  }
+
   # Every other method of a contract path goes to the function too (ANY), so an
   # undeclared method is answered 405 with an Allow header by the app, in the
   # contract's error schema, instead of API Gateway's 403 for unknown routes.
@@ -104,8 +117,9 @@ locals {
       { for key, value in item : key => value if !contains(local.http_methods, lower(key)) },
       {
         for method, operation in item : method => merge(operation, {
-          "x-amazon-apigateway-integration" = local.integration
-          security                          = lookup(local.secured, "${path} ${method}", [])
+          "x-amazon-apigateway-integration"       = local.integration
+          "x-amazon-apigateway-request-validator" = can(operation.requestBody) ? "body-and-parameters" : "parameters"
+          security                                = lookup(local.secured, "${path} ${method}", [])
         }) if contains(local.http_methods, lower(method))
       },
       {
@@ -119,12 +133,31 @@ locals {
   }
 
   openapi = merge(local.contract, {
-    paths                                = local.paths
-    components                           = merge(try(local.contract.components, {}), { securitySchemes = local.security_schemes })
-    "x-amazon-apigateway-api-key-source" = "HEADER"
+    paths                                    = local.paths
+    components                               = merge(try(local.contract.components, {}), { securitySchemes = local.security_schemes })
+    "x-amazon-apigateway-api-key-source"     = "HEADER"
+    "x-amazon-apigateway-request-validators" = local.request_validators
   })
 
-  body = jsonencode(local.openapi)
+  # The TLS policy of each API's default endpoint is set in its body: the
+  # aws_api_gateway_rest_api argument for it does not exist in the AWS provider
+  # 5.x, and the body is what both 5.x and 6.x send as it is (see the README).
+  # An enhanced policy (SecurityPolicy_*) must come with an endpoint access mode.
+  tls = {
+    for api in keys(local.endpoints) : api => merge(
+      { "x-amazon-apigateway-security-policy" = var.security_policies[api] },
+      startswith(var.security_policies[api], "SecurityPolicy_") ? { "x-amazon-apigateway-endpoint-access-mode" = var.endpoint_access_mode } : {},
+    )
+  }
+
+  bodies = { for api in keys(local.endpoints) : api => jsonencode(merge(local.openapi, local.tls[api])) }
+
+  operations = flatten([
+    for path, item in local.paths : [
+      for method, operation in item : { path = path, method = upper(method), operation = operation }
+      if contains(local.http_methods, lower(method))
+    ]
+  ])
 
   operation_count = length(local.operations)
 }
@@ -138,7 +171,7 @@ resource "aws_api_gateway_rest_api" "this" {
 
   name           = "${var.name}-${each.key}"
   description    = "${var.name} events API (${each.value})"
-  body           = local.body
+  body           = local.bodies[each.key]
   api_key_source = "HEADER"
 
   endpoint_configuration {
@@ -230,13 +263,13 @@ resource "aws_api_gateway_deployment" "this" {
   for_each = aws_api_gateway_rest_api.this
 
   rest_api_id = each.value.id
-  description = "body ${substr(sha1(local.body), 0, 12)}"
+  description = "body ${substr(sha1(local.bodies[each.key]), 0, 12)}"
 
-  # A new deployment whenever the contract, the integration or the gateway
-  # responses (status, template, headers) change; the stage moves to it before
-  # the old one is deleted.
+  # A new deployment whenever the contract, the integration, the validators, the
+  # TLS policy or the gateway responses (status, template, headers) change; the
+  # stage moves to it before the old one is deleted.
   triggers = {
-    redeployment = sha1(join(",", [local.body, jsonencode(local.gateway_response_templates)]))
+    redeployment = sha1(join(",", [local.bodies[each.key], jsonencode(local.gateway_response_templates)]))
   }
 
   lifecycle {
@@ -247,6 +280,7 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   for_each = local.endpoints
 
   name              = "/aws/apigateway/${var.name}-${each.key}/access"
@@ -259,6 +293,7 @@ resource "aws_cloudwatch_log_group" "access" {
 # API Gateway writes execution logs to this fixed name; creating it first gives
 # it encryption and a retention instead of a plain, never-expiring group.
 resource "aws_cloudwatch_log_group" "execution" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   for_each = aws_api_gateway_rest_api.this
 
   name              = "API-Gateway-Execution-Logs_${each.value.id}/${var.stage_name}"
@@ -269,6 +304,9 @@ resource "aws_cloudwatch_log_group" "execution" {
 }
 
 resource "aws_api_gateway_stage" "this" {
+  #checkov:skip=CKV_AWS_120:No stage cache: answers depend on the API key and on an event's status, which changes as it moves through the pipeline; POSTs are not cacheable and a cache cluster is billed by the hour
+  #checkov:skip=CKV2_AWS_51:The only backend is Lambda (AWS_PROXY), which API Gateway invokes with IAM (aws_lambda_permission scoped to each API's execution ARN); a client certificate authenticates API Gateway to an HTTP backend
+  #checkov:skip=CKV2_AWS_77:The stages take the web ACL passed in (web_acl): modules/waf's in prod, whose known-bad-inputs group holds the Log4j rules, or a fork's own; checkov does not follow the module output
   for_each = aws_api_gateway_rest_api.this
 
   rest_api_id          = each.value.id
@@ -297,6 +335,8 @@ resource "aws_api_gateway_stage" "this" {
       sourceIp           = "$context.identity.sourceIp"
       userAgent          = "$context.identity.userAgent"
       xrayTraceId        = "$context.xrayTraceId"
+      tlsVersion         = "$context.tlsVersion"
+      cipherSuite        = "$context.cipherSuite"
     })
   }
 
@@ -308,7 +348,25 @@ resource "aws_api_gateway_stage" "this" {
   ]
 }
 
+locals {
+  # Operations anyone may call: no API key (the contract's `security: []`), so
+  # no usage plan throttles or counts them. Each gets the stage's settings with
+  # its own, tighter throttle, so it cannot be used to run up invocations (or
+  # take the stage's throughput from the callers that hold a key).
+  public_operations = [for o in local.operations : o if try(length(o.operation.security) == 0, false)]
+
+  public_method_settings = merge([
+    for api in keys(local.endpoints) : {
+      for o in local.public_operations : "${api} ${o.method} ${o.path}" => {
+        api         = api
+        method_path = "${trimprefix(o.path, "/")}/${o.method}"
+      }
+    }
+  ]...)
+}
+
 resource "aws_api_gateway_method_settings" "this" {
+  #checkov:skip=CKV_AWS_225:Caching stays off for the stage's reason (CKV_AWS_120); cache_data_encrypted is still set for a fork that turns it on
   for_each = aws_api_gateway_stage.this
 
   rest_api_id = each.value.rest_api_id
@@ -326,11 +384,38 @@ resource "aws_api_gateway_method_settings" "this" {
   }
 }
 
+# A method's entry in the stage holds all of its settings, not only those that
+# differ from */*: they repeat the stage's, with the public throttle.
+resource "aws_api_gateway_method_settings" "public" {
+  #checkov:skip=CKV_AWS_225:Caching stays off for the stage's reason (CKV_AWS_120): the answers change as events move through the pipeline
+  for_each = local.public_method_settings
+
+  rest_api_id = aws_api_gateway_stage.this[each.value.api].rest_api_id
+  stage_name  = aws_api_gateway_stage.this[each.value.api].stage_name
+  method_path = each.value.method_path
+
+  settings {
+    metrics_enabled        = true
+    logging_level          = var.logging_level
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.public_throttling_rate_limit
+    throttling_burst_limit = var.public_throttling_burst_limit
+    caching_enabled        = false
+    cache_data_encrypted   = true
+  }
+
+  # Both patch the stage's method settings: one stage update at a time.
+  depends_on = [aws_api_gateway_method_settings.this]
+}
+
+# A REGIONAL web ACL protects both stages: API Gateway associates it with the
+# regional part of an edge-optimized API too, where requests arrive after
+# CloudFront (with the viewer's IP as their source IP).
 resource "aws_wafv2_web_acl_association" "this" {
-  for_each = var.web_acl_arn == null ? {} : aws_api_gateway_stage.this
+  for_each = var.web_acl == null ? {} : aws_api_gateway_stage.this
 
   resource_arn = each.value.arn
-  web_acl_arn  = var.web_acl_arn
+  web_acl_arn  = var.web_acl.arn
 }
 
 ################################################################################
@@ -405,7 +490,8 @@ resource "aws_lambda_permission" "this" {
 resource "aws_iam_role" "cloudwatch" {
   count = var.manage_account_settings ? 1 : 0
 
-  name = "${var.name}-apigateway-cloudwatch"
+  name                 = "${var.name}-apigateway-cloudwatch"
+  permissions_boundary = var.role_permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -60,8 +60,18 @@ output "oauth_scopes" {
 }
 
 output "body_sha1" {
-  description = "SHA-1 of the OpenAPI body sent to API Gateway (changes trigger a new deployment)."
-  value       = sha1(local.body)
+  description = "SHA-1 of the OpenAPI body sent to each API, keyed by endpoint (a change triggers a new deployment of that API)."
+  value       = { for api, body in local.bodies : api => sha1(body) }
+}
+
+output "security_policies" {
+  description = "TLS security policy of each API's default endpoint, as set in its body, keyed by endpoint."
+  value       = { for api, body in local.bodies : api => jsondecode(body)["x-amazon-apigateway-security-policy"] }
+}
+
+output "public_method_paths" {
+  description = "Method paths (<path>/<METHOD>) of the operations that need no API key and get the public throttle."
+  value       = sort(distinct([for s in values(local.public_method_settings) : s.method_path]))
 }
 
 ################################################################################
@@ -91,6 +101,11 @@ output "regional_api_url" {
 output "stage_arns" {
   description = "Stage ARNs keyed by endpoint (for WAF associations)."
   value       = { for k, s in aws_api_gateway_stage.this : k => s.arn }
+}
+
+output "web_acl_associations" {
+  description = "The web ACL associated with each stage, keyed by endpoint (empty without web_acl)."
+  value       = { for k, a in aws_wafv2_web_acl_association.this : k => a.web_acl_arn }
 }
 
 output "access_log_group_names" {
@@ -123,7 +138,12 @@ output "rest_api_names" {
   value       = { for k, a in aws_api_gateway_rest_api.this : k => a.name }
 }
 
-output "openapi_body" {
-  description = "The OpenAPI document both REST APIs are built from: the contract plus the injected integrations."
-  value       = local.body
+output "openapi_bodies" {
+  description = "The OpenAPI document each REST API is built from, keyed by endpoint: the contract plus the injected integrations, request validators and that endpoint's TLS policy."
+  value       = local.bodies
+}
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each IAM role of the module (null: none), keyed by role name: the CloudWatch role, when manage_account_settings is on."
+  value       = { for r in aws_iam_role.cloudwatch : r.name => r.permissions_boundary }
 }

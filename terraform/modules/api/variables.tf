@@ -129,6 +129,28 @@ variable "throttling_burst_limit" {
   }
 }
 
+variable "public_throttling_rate_limit" {
+  description = "Steady-state requests per second allowed per stage on each operation that needs no API key (the contract's `security: []`: GET /health). No usage plan covers them, so this alone bounds what anyone can make the function do through them. At most throttling_rate_limit."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.public_throttling_rate_limit > 0 && var.public_throttling_rate_limit <= var.throttling_rate_limit
+    error_message = "public_throttling_rate_limit must be greater than 0 and at most throttling_rate_limit."
+  }
+}
+
+variable "public_throttling_burst_limit" {
+  description = "Burst of requests allowed above public_throttling_rate_limit, per stage, on each operation that needs no API key. A whole number, at most throttling_burst_limit."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.public_throttling_burst_limit >= 0 && floor(var.public_throttling_burst_limit) == var.public_throttling_burst_limit && var.public_throttling_burst_limit <= var.throttling_burst_limit
+    error_message = "public_throttling_burst_limit must be a whole number from 0 to throttling_burst_limit."
+  }
+}
+
 variable "quota_limit" {
   description = "Requests an API key may make per quota_period; null for no quota."
   type        = number
@@ -177,8 +199,63 @@ variable "manage_account_settings" {
   default     = true
 }
 
-variable "web_acl_arn" {
-  description = "ARN of a WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of the CloudWatch role (manage_account_settings); null for none."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
+variable "web_acl" {
+  description = "WAFv2 web ACL (REGIONAL scope, in the APIs' region) to associate with both stages, as { arn = \"...\" }; null for none. An object rather than the ARN alone so that whether there is one is known when the plan is made, even when the ACL is created in the same apply."
+  type = object({
+    arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.web_acl == null ? true : can(regex("^arn:[^:]+:wafv2:[^:]+:[0-9]{12}:regional/webacl/", var.web_acl.arn))
+    error_message = "web_acl.arn must be the ARN of a REGIONAL WAFv2 web ACL (arn:<partition>:wafv2:<region>:<account>:regional/webacl/...)."
+  }
+}
+
+################################################################################
+# TLS
+################################################################################
+
+variable "security_policies" {
+  description = "TLS security policy of each API's default endpoint, keyed by endpoint. Edge-optimized APIs take the *_EDGE policies, regional ones the others; every choice allowed here accepts TLS 1.2 and 1.3 or 1.3 only (TLS_1_0, API Gateway's default, is refused). The defaults are the TLS 1.2+ policies with forward secrecy only."
+  type = object({
+    edge     = string
+    regional = string
+  })
+  default = {
+    edge     = "SecurityPolicy_TLS12_PFS_2025_EDGE"
+    regional = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09"
+  }
+
+  validation {
+    condition     = contains(["SecurityPolicy_TLS13_2025_EDGE", "SecurityPolicy_TLS12_PFS_2025_EDGE", "SecurityPolicy_TLS12_2018_EDGE"], var.security_policies.edge)
+    error_message = "security_policies.edge must be SecurityPolicy_TLS13_2025_EDGE, SecurityPolicy_TLS12_PFS_2025_EDGE or SecurityPolicy_TLS12_2018_EDGE (an edge-optimized API takes only these of the TLS 1.2+ policies)."
+  }
+
+  validation {
+    condition     = contains(["TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS13_1_3_FIPS_2025_09", "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09", "SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09", "SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09", "SecurityPolicy_TLS13_1_2_PQ_2025_09", "SecurityPolicy_TLS13_1_2_2021_06"], var.security_policies.regional)
+    error_message = "security_policies.regional must be TLS_1_2 or one of the regional SecurityPolicy_TLS13_* policies (TLS_1_0 and the *_EDGE policies are refused)."
+  }
+}
+
+variable "endpoint_access_mode" {
+  description = "Endpoint access mode that goes with an enhanced (SecurityPolicy_*) TLS policy: STRICT accepts a request only through the API's own endpoint type with a matching TLS server name (SNI) for regional endpoints; BASIC accepts any. Use BASIC for a regional API behind a proxy or CDN of your own that sends another Host."
+  type        = string
+  default     = "STRICT"
+
+  validation {
+    condition     = contains(["STRICT", "BASIC"], var.endpoint_access_mode)
+    error_message = "endpoint_access_mode must be STRICT or BASIC."
+  }
 }

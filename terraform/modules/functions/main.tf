@@ -1,9 +1,12 @@
+data "aws_caller_identity" "current" {}
+
 data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
 
 locals {
-  partition = data.aws_partition.current.partition
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
   # `id` is the region name on provider 5.x and 6.x (`name` is deprecated in 6.x).
   region = data.aws_region.current.id
 
@@ -52,7 +55,7 @@ locals {
       "kinesis:GetRecords",
       "kinesis:GetShardIterator",
       "kinesis:ListShards",
-      "kinesis:SubscribeToShard",
+      # No kinesis:SubscribeToShard: it acts on an enhanced fan-out consumer, which the mappings do not use.
     ]
   }
 
@@ -81,41 +84,93 @@ locals {
     )
   }
 
+  # What every function needs to run, in place of the AWS managed
+  # AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess (whose log and
+  # network permissions apply to every resource): network interfaces in the
+  # given subnets and security groups only, and its own log group only.
+  eni_arn_prefix = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
+  subnet_arns    = [for id in var.subnet_ids : "${local.eni_arn_prefix}:subnet/${id}"]
+
+  execution_statements = {
+    for fk in keys(var.functions) : fk => concat(
+      [
+        {
+          # DescribeNetworkInterfaces takes no resource type: "*" is the only resource it accepts.
+          sid        = "DescribeNetworkInterfaces"
+          actions    = ["ec2:DescribeNetworkInterfaces"]
+          resources  = ["*"]
+          conditions = []
+        },
+        {
+          # Lambda creates the function's interfaces in these subnets, with these groups, and nowhere else.
+          sid        = "CreateNetworkInterfacesInOwnSubnets"
+          actions    = ["ec2:CreateNetworkInterface"]
+          resources  = concat(["${local.eni_arn_prefix}:network-interface/*"], local.subnet_arns, [for id in var.security_group_ids : "${local.eni_arn_prefix}:security-group/${id}"])
+          conditions = []
+        },
+        {
+          # Only interfaces in the function's own subnets (ec2:Subnet is a condition key of these actions).
+          sid        = "ManageNetworkInterfacesInOwnSubnets"
+          actions    = ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
+          resources  = ["${local.eni_arn_prefix}:network-interface/*"]
+          conditions = [{ test = "ArnEquals", variable = "ec2:Subnet", values = local.subnet_arns }]
+        },
+        {
+          # The log group exists before the function (below), so no logs:CreateLogGroup:
+          # Lambda cannot re-create it unencrypted and without a retention.
+          sid        = "WriteOwnLogs"
+          actions    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          resources  = ["${aws_cloudwatch_log_group.this[fk].arn}:*"]
+          conditions = []
+        },
+      ],
+      var.tracing_mode == "Active" ? [{
+        # Neither action takes a resource type: "*" is the only resource they accept.
+        sid        = "WriteTraces"
+        actions    = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        resources  = ["*"]
+        conditions = []
+      }] : [],
+    )
+  }
+
   policy_statements = {
-    for fk, f in var.functions : fk => concat(f.policy_statements, local.trigger_statements[fk])
+    for fk, f in var.functions : fk => concat(
+      local.execution_statements[fk],
+      f.policy_statements,
+      [for s in local.trigger_statements[fk] : merge(s, { conditions = [] })],
+    )
   }
 
   policies = {
     for fk, statements in local.policy_statements : fk => jsonencode({
       Version = "2012-10-17"
       Statement = [
-        for s in statements : {
-          Sid      = s.sid
-          Effect   = "Allow"
-          Action   = s.actions
-          Resource = s.resources
-        }
+        for s in statements : merge(
+          {
+            Sid      = s.sid
+            Effect   = "Allow"
+            Action   = s.actions
+            Resource = s.resources
+          },
+          length(s.conditions) == 0 ? {} : {
+            Condition = {
+              for test in distinct([for c in s.conditions : c.test]) : test => {
+                for c in s.conditions : c.variable => c.values if c.test == test
+              }
+            }
+          },
+        )
       ]
     })
   }
-
-  managed_policy_arns = merge(
-    # ENI management for the VPC and writing to the function's own logs.
-    { vpc = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" },
-    var.tracing_mode == "Active" ? { xray = "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess" } : {},
-  )
-
-  role_policy_attachments = merge([
-    for fk in keys(var.functions) : {
-      for pk, arn in local.managed_policy_arns : "${fk}/${pk}" => { function = fk, policy_arn = arn }
-    }
-  ]...)
 }
 
 resource "aws_iam_role" "this" {
   for_each = var.functions
 
-  name = local.function_names[each.key]
+  name                 = local.function_names[each.key]
+  permissions_boundary = var.role_permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -136,19 +191,13 @@ resource "aws_iam_role_policy" "this" {
   policy = local.policies[each.key]
 }
 
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = local.role_policy_attachments
-
-  role       = aws_iam_role.this[each.value.function].name
-  policy_arn = each.value.policy_arn
-}
-
 ################################################################################
 # Log groups (created first so Lambda does not create an unencrypted,
 # never-expiring one)
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   for_each = var.functions
 
   name              = "/aws/lambda/${local.function_names[each.key]}"
@@ -176,6 +225,10 @@ resource "aws_lambda_function" "this" {
   memory_size      = each.value.memory_size
   timeout          = each.value.timeout
   kms_key_arn      = var.kms_key_arn
+
+  # null (the default) leaves code signing off: see the variable. With the argument wired, checkov's
+  # CKV_AWS_272 passes, as it should: code signing is one input away.
+  code_signing_config_arn = var.code_signing_config_arn
 
   reserved_concurrent_executions = each.value.reserved_concurrency
 
@@ -216,7 +269,6 @@ resource "aws_lambda_function" "this" {
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
-    aws_iam_role_policy_attachment.this,
   ]
 
   lifecycle {
@@ -307,7 +359,7 @@ resource "aws_lambda_event_source_mapping" "this" {
   }
 
   # Lambda checks the role can read the source when the mapping is created.
-  depends_on = [aws_iam_role_policy.this, aws_iam_role_policy_attachment.this]
+  depends_on = [aws_iam_role_policy.this]
 }
 
 ################################################################################

@@ -83,8 +83,13 @@ output "role_arns" {
   value       = { for k, r in aws_iam_role.this : k => r.arn }
 }
 
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each function's role (null: none), keyed by short name."
+  value       = { for k, r in aws_iam_role.this : k => r.permissions_boundary }
+}
+
 output "policy_documents" {
-  description = "Each function's inline policy (JSON), keyed by short name. Attached managed policies: AWSLambdaVPCAccessExecutionRole and, with Active tracing, AWSXRayDaemonWriteAccess."
+  description = "Each function's inline policy (JSON), keyed by short name: all its permissions (no managed policy is attached)."
   value       = local.policies
 }
 

@@ -47,8 +47,10 @@ variable "functions" {
     the account's concurrency unreserved); snapstart publishes a version on every change, turns on SnapStart for it
     and points the alias "live" at it (Python 3.12 and later; not in the regions runtimes.json lists); environment
     is merged over common_environment; policy_statements are this function's own permissions (the module adds what
-    its triggers and dead-letter queue need). Statements must name actions and resources: no "*" or "service:*"
-    action and no "*" resource.
+    its triggers and dead-letter queue need, its network interfaces, its own log group and, with Active tracing,
+    X-Ray), each with optional IAM conditions (test, variable, values, as in aws_iam_policy_document:
+    "ForAllValues:StringEquals", "dynamodb:LeadingKeys", ["KEY#log"]); all must hold. Statements must name
+    actions and resources: no "*" or "service:*" action and no "*" resource.
   EOT
   type = map(object({
     handler              = string
@@ -61,6 +63,11 @@ variable "functions" {
       sid       = string
       actions   = list(string)
       resources = list(string)
+      conditions = optional(list(object({
+        test     = string
+        variable = string
+        values   = list(string)
+      })), [])
     })), [])
   }))
 
@@ -103,6 +110,28 @@ variable "functions" {
   validation {
     condition     = alltrue([for k in keys(var.functions) : can(regex("^[a-z][a-z0-9-]{0,20}$", k))])
     error_message = "Function keys must be 1 to 21 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of every function's role; null for none. A landing zone that lets deployers create roles only under its boundary sets it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration to attach to every function; null (the default) for none. With an enforcing configuration Lambda refuses code not signed by its allowed signing profiles, so a fork that sets it deploys a zip signed with AWS Signer."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be the ARN of a Lambda code signing configuration (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>) or null."
   }
 }
 

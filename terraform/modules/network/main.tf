@@ -82,6 +82,7 @@ resource "aws_route_table_association" "private" {
 ################################################################################
 
 resource "aws_security_group" "lambda" {
+  #checkov:skip=CKV2_AWS_5:Attached to every function by module.functions (vpc_config) through a module output, which checkov's graph does not follow
   name        = "${var.name}-lambda"
   description = "Lambda functions: HTTPS out to the VPC endpoints only"
   vpc_id      = aws_vpc.this.id
@@ -194,6 +195,7 @@ resource "aws_vpc_endpoint" "interface" {
 ################################################################################
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:Retention is each environment's choice (log_retention_in_days): the module default and prod keep 365 days; local, dev and staging keep 7, 30 and 90 to limit cost
   count = var.flow_logs_enabled ? 1 : 0
 
   name              = "/vpc/${var.name}/flow-logs"
@@ -206,7 +208,8 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 resource "aws_iam_role" "flow_logs" {
   count = var.flow_logs_enabled ? 1 : 0
 
-  name = "${var.name}-vpc-flow-logs"
+  name                 = "${var.name}-vpc-flow-logs"
+  permissions_boundary = var.role_permissions_boundary
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -67,3 +67,8 @@ output "flow_log_group_name" {
   description = "CloudWatch log group of the VPC flow logs (null when disabled)."
   value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
 }
+
+output "role_permissions_boundaries" {
+  description = "Permissions boundary of each IAM role of the module (null: none), keyed by role name: the flow-log role, when flow logs are on."
+  value       = { for r in aws_iam_role.flow_logs : r.name => r.permissions_boundary }
+}

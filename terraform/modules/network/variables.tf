@@ -85,6 +85,17 @@ variable "log_retention_in_days" {
   }
 }
 
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of the flow-log role; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
 variable "kms_key_arn" {
   description = "ARN of the KMS key that encrypts the flow log group. The key policy must allow the CloudWatch Logs service principal."
   type        = string

@@ -76,6 +76,32 @@ locals {
 # Encryption key (one customer managed key for every store and log group)
 ################################################################################
 
+locals {
+  # What the services may encrypt with the key on this stack's behalf, named
+  # from the names the modules give rather than from their resources: those
+  # are encrypted with this key, so referring to them would be a cycle. A
+  # stack test checks that every log group and topic the modules create is
+  # covered.
+  logs_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
+  key_log_group_arns = concat(
+    [for k in keys(local.function_defaults) : "${local.logs_arn}:/aws/lambda/${local.name}-${k}"],
+    [
+      "${local.logs_arn}:/vpc/${local.name}/flow-logs",
+      "${local.logs_arn}:/aws/apigateway/${local.name}-*/access",
+      # API Gateway names execution log groups by API id, which depends on the
+      # functions (encrypted with this key): the stage name is all that is
+      # known here.
+      "${local.logs_arn}:API-Gateway-Execution-Logs_*/${var.stage_name}",
+    ],
+  )
+  # The work topics deliver to the encrypted work queues.
+  key_topic_arns = [
+    for suffix in ["standard", "fifo.fifo"] : "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.name}-${suffix}"
+  ]
+  # The alarms publish to the encrypted alarm topic.
+  key_alarm_arns = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"]
+}
+
 resource "aws_kms_key" "this" {
   description             = "${local.name}: table, stream, topics, queues, logs, function environment"
   enable_key_rotation     = true
@@ -93,12 +119,14 @@ resource "aws_kms_key" "this" {
         Resource  = "*"
       },
       {
-        Sid       = "CloudWatchLogsEncryptsThisAccountsLogGroups"
+        # CloudWatch Logs names the log group in the encryption context of
+        # every call it makes with the key. (No kms:DescribeKey: it takes no
+        # encryption context, so this condition would never allow it.)
+        Sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
         Effect    = "Allow"
         Principal = { Service = "logs.${local.region}.amazonaws.com" }
         Action = [
           "kms:Decrypt",
-          "kms:DescribeKey",
           "kms:Encrypt",
           "kms:GenerateDataKey",
           "kms:GenerateDataKeyWithoutPlaintext",
@@ -107,20 +135,32 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
         Condition = {
-          ArnLike = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"
-          }
+          ArnLike = { "kms:EncryptionContext:aws:logs:arn" = local.key_log_group_arns }
         }
       },
       {
-        # SNS encrypts what it delivers to the encrypted queues; CloudWatch
-        # publishes alarms to the encrypted alarm topic.
-        Sid       = "ServicesOfThisAccountPublishEncrypted"
+        # SNS encrypts what this stack's topics deliver to the encrypted queues.
+        Sid       = "ThisStacksTopicsDeliverEncrypted"
         Effect    = "Allow"
-        Principal = { Service = ["sns.amazonaws.com", "cloudwatch.amazonaws.com"] }
+        Principal = { Service = "sns.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = local.key_topic_arns }
+        }
+      },
+      {
+        # CloudWatch publishes this stack's alarms to the encrypted alarm topic.
+        Sid       = "ThisStacksAlarmsPublishEncrypted"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnLike      = { "aws:SourceArn" = local.key_alarm_arns }
+        }
       },
     ]
   })
@@ -149,6 +189,7 @@ module "network" {
   log_retention_in_days = var.log_retention_in_days
   kms_key_arn           = aws_kms_key.this.arn
 
+  role_permissions_boundary = var.role_permissions_boundary
   rule_descriptions_enabled = !contains(var.emulator_workarounds, "security_group_rule_descriptions")
 }
 
@@ -219,12 +260,47 @@ locals {
   dlq_urls = [for k in sort(keys(module.messaging.dead_letter_queues)) : module.messaging.dead_letter_queues[k].url]
   dlq_arns = [for k in sort(keys(module.messaging.dead_letter_queues)) : module.messaging.dead_letter_queues[k].arn]
 
-  # Every function writes to or reads from something encrypted with the key
-  # (its DLQ at least), so each may use it for data keys.
+  # Every function writes to or reads from something encrypted with the key,
+  # so each may use it for data keys, but only through the services that
+  # hold its data (kms:ViaService), never directly: DynamoDB (the table and
+  # its stream), SQS (its dead-letter queue for asynchronous invocations and
+  # its sources or failure queues), and Lambda itself, which decrypts the
+  # function's environment; the publisher also publishes to the encrypted
+  # topics and stream, analytics reads the stream.
+  key_services = {
+    api        = ["dynamodb", "lambda", "sqs"]
+    publisher  = ["dynamodb", "kinesis", "lambda", "sns", "sqs"]
+    processor  = ["dynamodb", "lambda", "sqs"]
+    sequencer  = ["dynamodb", "lambda", "sqs"]
+    analytics  = ["dynamodb", "kinesis", "lambda", "sqs"]
+    notifier   = ["dynamodb", "lambda", "sqs"]
+    reconciler = ["dynamodb", "lambda", "sqs"]
+  }
+
   use_key = {
-    sid       = "UseStackKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
+    for k, services in local.key_services : k => {
+      sid       = "UseStackKeyThroughItsServices"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [aws_kms_key.this.arn]
+      conditions = [{
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [for s in services : "${s}.${local.region}.amazonaws.com"]
+      }]
+    }
+  }
+
+  # The log key's item (chalicelib/keys.py): the functions that log subjects hash them with it, and
+  # whichever needs it first writes it. The condition keeps this to that one item of the table.
+  log_key_item = {
+    sid       = "LogKeyItem"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [local.table_arn]
+    conditions = [{
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["KEY#log"]
+    }]
   }
 
   publish_to_topics = {
@@ -243,11 +319,12 @@ locals {
           actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key,
+        local.use_key["api"],
       ]
     }
     publisher = {
       environment = {
+        EVENTS_TABLE_NAME  = module.data.table_name
         STANDARD_TOPIC_ARN = module.messaging.standard_topic_arn
         FIFO_TOPIC_ARN     = module.messaging.fifo_topic_arn
         EVENTS_STREAM_NAME = module.streaming.stream_name
@@ -259,7 +336,8 @@ locals {
           actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
           resources = [module.streaming.stream_arn]
         },
-        local.use_key,
+        local.log_key_item,
+        local.use_key["publisher"],
       ]
     }
     processor = {
@@ -273,7 +351,8 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key,
+        local.log_key_item,
+        local.use_key["processor"],
       ]
     }
     sequencer = {
@@ -288,7 +367,8 @@ locals {
           actions   = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key,
+        local.log_key_item,
+        local.use_key["sequencer"],
       ]
     }
     analytics = {
@@ -299,7 +379,8 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key,
+        local.log_key_item,
+        local.use_key["analytics"],
       ]
     }
     notifier = {
@@ -310,7 +391,8 @@ locals {
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [local.table_arn]
         },
-        local.use_key,
+        local.log_key_item,
+        local.use_key["notifier"],
       ]
     }
     reconciler = {
@@ -337,7 +419,7 @@ locals {
           actions   = ["sqs:GetQueueAttributes"]
           resources = local.dlq_arns
         },
-        local.use_key,
+        local.use_key["reconciler"],
       ]
     }
   }
@@ -388,6 +470,9 @@ module "functions" {
   subnet_ids         = module.network.private_subnet_ids
   security_group_ids = [module.network.lambda_security_group_id]
   kms_key_arn        = aws_kms_key.this.arn
+
+  role_permissions_boundary = var.role_permissions_boundary
+  code_signing_config_arn   = var.code_signing_config_arn
 
   log_retention_in_days      = var.log_retention_in_days
   dead_letter_queue_arn      = module.messaging.function_dlq_arn
@@ -490,15 +575,36 @@ module "api" {
   auth_mode             = var.auth_mode
   cognito_user_pool_arn = one(module.auth[*].user_pool_arn)
 
-  stage_name              = var.stage_name
-  logging_level           = var.api_logging_level
-  throttling_rate_limit   = var.api_throttling_rate_limit
-  throttling_burst_limit  = var.api_throttling_burst_limit
-  quota_limit             = var.api_quota_limit
-  kms_key_arn             = aws_kms_key.this.arn
-  log_retention_in_days   = var.log_retention_in_days
-  manage_account_settings = var.manage_api_gateway_account
-  web_acl_arn             = var.web_acl_arn
+  stage_name                    = var.stage_name
+  logging_level                 = var.api_logging_level
+  throttling_rate_limit         = var.api_throttling_rate_limit
+  throttling_burst_limit        = var.api_throttling_burst_limit
+  public_throttling_rate_limit  = var.api_public_rate_limit
+  public_throttling_burst_limit = var.api_public_burst_limit
+  quota_limit                   = var.api_quota_limit
+  kms_key_arn                   = aws_kms_key.this.arn
+  log_retention_in_days         = var.log_retention_in_days
+  manage_account_settings       = var.manage_api_gateway_account
+  role_permissions_boundary     = var.role_permissions_boundary
+
+  # Known at plan time (an object), even when the ARN is not yet: the web ACL
+  # given, else the stack's own, else none.
+  web_acl = (
+    var.web_acl_arn != null ? { arn = var.web_acl_arn } :
+    var.waf_enabled ? { arn = module.waf[0].web_acl_arn } : null
+  )
+}
+
+# The baseline web ACL, when no other is given.
+module "waf" {
+  source = "../waf"
+  count  = var.waf_enabled && var.web_acl_arn == null ? 1 : 0
+
+  name                  = local.name
+  tags                  = local.tags
+  rate_limit            = var.waf_rate_limit
+  kms_key_arn           = aws_kms_key.this.arn
+  log_retention_in_days = var.log_retention_in_days
 }
 
 ################################################################################

@@ -35,6 +35,11 @@ output "private_subnet_ids" {
 # API
 ################################################################################
 
+output "web_acl_arn" {
+  description = "WAFv2 web ACL associated with both API stages: web_acl_arn, else the stack's own (waf_enabled), else null."
+  value       = var.web_acl_arn != null ? var.web_acl_arn : one(module.waf[*].web_acl_arn)
+}
+
 output "edge_api_id" {
   description = "ID of the EDGE REST API."
   value       = module.api.edge_api_id

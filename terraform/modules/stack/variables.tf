@@ -497,6 +497,30 @@ variable "api_throttling_burst_limit" {
   }
 }
 
+variable "api_public_rate_limit" {
+  description = "Requests per second per stage on each operation that needs no API key (GET /health): no usage plan covers them. Above 0 and at most api_throttling_rate_limit."
+  type        = number
+  nullable    = false
+  default     = 5
+
+  validation {
+    condition     = var.api_public_rate_limit > 0 && var.api_public_rate_limit <= var.api_throttling_rate_limit
+    error_message = "api_public_rate_limit must be greater than 0 and at most api_throttling_rate_limit."
+  }
+}
+
+variable "api_public_burst_limit" {
+  description = "Burst above api_public_rate_limit per stage on each operation that needs no API key, a whole number from 0 to api_throttling_burst_limit."
+  type        = number
+  nullable    = false
+  default     = 10
+
+  validation {
+    condition     = var.api_public_burst_limit >= 0 && floor(var.api_public_burst_limit) == var.api_public_burst_limit && var.api_public_burst_limit <= var.api_throttling_burst_limit
+    error_message = "api_public_burst_limit must be a whole number from 0 to api_throttling_burst_limit."
+  }
+}
+
 variable "api_quota_limit" {
   description = "Requests per day per API key; null for no quota."
   type        = number
@@ -504,10 +528,10 @@ variable "api_quota_limit" {
 }
 
 variable "manage_api_gateway_account" {
-  description = "Set the region-wide API Gateway CloudWatch role (needed once per account and region for stage logging). Set false in all but one stack sharing an account and region."
+  description = "Create an IAM role for API Gateway to log with and set it as the region's API Gateway CloudWatch role (a region-wide setting, needed once per account and region before stages can log). Off by default: the setting outlives the stack, so a stack that is destroyed (an ephemeral or nightly environment) would leave the region pointing at a deleted role, and every stack sharing the region would repoint it. Turn it on in one long-lived stack per account and region when no landing zone sets it."
   type        = bool
   nullable    = false
-  default     = true
+  default     = false
 }
 
 variable "auth_mode" {
@@ -529,9 +553,54 @@ variable "cognito_domain_prefix" {
 }
 
 variable "web_acl_arn" {
-  description = "WAFv2 web ACL (REGIONAL scope) to associate with both stages; null for none."
+  description = "WAFv2 web ACL (REGIONAL scope, in the stack's region) to associate with both stages, e.g. one a security team owns; null for none, or for the stack's own with waf_enabled. Given, it is used and waf_enabled creates nothing."
   type        = string
   default     = null
+}
+
+variable "waf_enabled" {
+  description = "Create a baseline web ACL (modules/waf: AWS managed IP reputation, known bad inputs and common rule sets, a per-IP rate limit, logging of what it blocks) and associate it with both stages, unless web_acl_arn names one."
+  type        = bool
+  nullable    = false
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may make in 5 minutes before the stack's web ACL blocks it (429); 10 to 2000000000. Only with waf_enabled."
+  type        = number
+  nullable    = false
+  default     = 2000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number from 10 to 2000000000."
+  }
+}
+
+################################################################################
+# IAM and code signing
+################################################################################
+
+variable "role_permissions_boundary" {
+  description = "ARN of the IAM policy set as the permissions boundary of every IAM role the stack creates (each function's role, the flow-log role, the API Gateway CloudWatch role); null for none. A landing zone that allows deployers to create roles only under its boundary sets it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[\\w+=,.@/-]+$", var.role_permissions_boundary))
+    error_message = "role_permissions_boundary must be the ARN of an IAM policy (arn:<partition>:iam::<account>:policy/<path><name>) or null."
+  }
+}
+
+variable "code_signing_config_arn" {
+  description = "ARN of a Lambda code signing configuration attached to every function; null (the default) for none. With an enforcing configuration Lambda refuses code not signed by one of its signing profiles, so a fork that sets it must deploy a zip signed with AWS Signer (from S3), not the local build."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.code_signing_config_arn == null ? true : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    error_message = "code_signing_config_arn must be the ARN of a Lambda code signing configuration (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<17 characters>) or null."
+  }
 }
 
 ################################################################################

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -216,6 +217,62 @@ def test_import_only_the_venv_provides_fails_the_build(tmp_path: Path, fixture_a
     )
     with pytest.raises(BuildError, match="the zip lacks yaml"):
         build(app_dir, tmp_path / "out", wheel_cache=tmp_path / "wheels")
+
+
+# --- the app's dependencies come from its lock, every file hash-checked ------
+
+
+def _local_wheel(index: Path) -> Path:
+    """A one-module wheel in a directory the build's pip is pointed at: no network needed."""
+    index.mkdir()
+    path = index / "tinydep-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("tinydep.py", "VALUE = 1\n")
+        zf.writestr("tinydep-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n")
+        wheel = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        zf.writestr("tinydep-1.0.dist-info/WHEEL", wheel)
+        zf.writestr("tinydep-1.0.dist-info/RECORD", "")
+    return path
+
+
+def _app_needing_tinydep(fixture_app: Path, app_dir: Path, locked_sha256: str | None) -> Path:
+    """The fixture app with one dependency; its lock lists ``locked_sha256`` (no lock when None)."""
+    shutil.copytree(fixture_app, app_dir)
+    (app_dir / "requirements.txt").write_text("tinydep==1.0\n")
+    if locked_sha256 is not None:
+        (app_dir / "requirements.lock").write_text(f"tinydep==1.0 \\\n    --hash=sha256:{locked_sha256}\n")
+    return app_dir
+
+
+def _offline(index: Path) -> dict[str, str]:
+    """This environment with pip taking packages from ``index`` alone."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_") and k != "SOURCE_DATE_EPOCH"}
+    return {**env, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index)}
+
+
+def test_requirements_without_a_lock_fail_the_build(tmp_path: Path, fixture_app: Path) -> None:
+    app_dir = _app_needing_tinydep(fixture_app, tmp_path / "app", locked_sha256=None)
+    with pytest.raises(BuildError, match=r"requirements\.lock is missing: run `make lock`"):
+        build(app_dir, tmp_path / "out", wheel_cache=tmp_path / "wheels")
+
+
+def test_a_file_the_lock_has_another_hash_for_fails_the_build(tmp_path: Path, fixture_app: Path) -> None:
+    index = tmp_path / "index"
+    _local_wheel(index)
+    app_dir = _app_needing_tinydep(fixture_app, tmp_path / "app", locked_sha256="0" * 64)
+    with pytest.raises(BuildError, match="DO NOT MATCH THE HASHES"):
+        build(app_dir, tmp_path / "out", wheel_cache=tmp_path / "wheels", environ=_offline(index))
+    assert not (tmp_path / "out" / "deployment.zip").exists()
+    assert not list((tmp_path / "wheels").glob("*/.complete"))  # nothing kept for a later build either
+
+
+def test_the_locked_file_is_what_the_zip_ships(tmp_path: Path, fixture_app: Path) -> None:
+    index = tmp_path / "index"
+    wheel = _local_wheel(index)
+    app_dir = _app_needing_tinydep(fixture_app, tmp_path / "app", hashlib.sha256(wheel.read_bytes()).hexdigest())
+    result = build(app_dir, tmp_path / "out", wheel_cache=tmp_path / "wheels", environ=_offline(index))
+    with zipfile.ZipFile(result.zip_path) as zf:
+        assert zf.read("tinydep.py") == b"VALUE = 1\n"
 
 
 def _zip_of(members: dict[str, str]) -> bytes:

@@ -8,24 +8,20 @@ as `terraform console` printed it (a JSON string literal), captured on 2026-11-3
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localcloud.testing import dummy_aws_environment
+from cloud_fixtures import no_real_account
 from tooling.cost import data, measurements, sizing
+
+# Fixtures shared with the other tooling test packages, used here by name.
+__all__ = ["no_real_account"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 RESULTS = FIXTURES / "handlers_results.json"
-
-
-@pytest.fixture(autouse=True, scope="package")
-def _no_real_account() -> Iterator[None]:
-    """Dummy credentials: the Terraform evaluation of an environment's sizing must not see the caller's."""
-    with dummy_aws_environment():
-        yield
 
 
 @pytest.fixture

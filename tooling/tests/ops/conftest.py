@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from localcloud.testing import Cloud, dummy_aws_environment, running_cloud
+from cloud_fixtures import cloud, no_real_account
+from localcloud.testing import Cloud
 from tooling.ops.target import Target
-from tooling.repository import ROOT
 
-# The local cloud's own test handlers.
-FUNCTIONS = ROOT / "localcloud" / "tests" / "functions"
-
-
-@pytest.fixture(autouse=True, scope="package")
-def _no_real_account() -> Iterator[None]:
-    """Dummy credentials; nothing inherited (``make`` exports AWS_ENDPOINT_URL) reaches another endpoint."""
-    with dummy_aws_environment():
-        yield
-
-
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    with running_cloud(tmp_path, FUNCTIONS) as started:
-        yield started
+# Fixtures shared with the other tooling test packages, used here by name.
+__all__ = ["cloud", "no_real_account"]
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 `wrap_wsgi_app` puts it in front of moto's WSGI app: requests to LocalStack's
 path form `/restapis/<api-id>/<stage>/_user_request_/<path>` are served here
-(route, user pool authorizer, API key, Lambda proxy integration, gateway
-responses); every other request goes to moto untouched. Of a method's
-authorization only COGNITO_USER_POOLS is enforced (``authorizers``); AWS_IAM is
-not (IAM is not enforced locally). `install_import_fidelity` makes moto's OpenAPI
+(route, user pool authorizer, API key, request validation, Lambda proxy
+integration, gateway responses); every other request goes to moto untouched. Of
+a method's authorization only COGNITO_USER_POOLS is enforced (``authorizers``);
+AWS_IAM is not (IAM is not enforced locally). `install_import_fidelity` makes moto's OpenAPI
 import keep what this data plane needs (see ``import_fidelity``).
 """
 
@@ -50,6 +50,7 @@ from localcloud.apigateway.proxy_event import (
     parse_request,
     split_gateway_path,
 )
+from localcloud.apigateway.request_validation import check_request
 from localcloud.apigateway.routes import (
     MethodTarget,
     RouteMatch,
@@ -190,6 +191,10 @@ def _handle(exchange: _Exchange, environ: WSGIEnvironment, invoke: Invoke) -> Ht
         raise _GatewayAnswer(MISSING_AUTHENTICATION_TOKEN)
     _authorize(exchange, method)  # API Gateway authorizes before it checks the API key
     _check_api_key(exchange, method)
+    # After the key, as on AWS: a caller without one learns nothing about what the method expects.
+    failure = check_request(exchange.api, method.checks, exchange.request, match.path_parameters, body)
+    if failure is not None:
+        raise _GatewayAnswer(failure)
     function_arn = _function_arn(method, stage)
     event = _proxy_event(exchange, stage, match, body)
     return _proxy_response(_invoke(invoke, function_arn, event), exchange)

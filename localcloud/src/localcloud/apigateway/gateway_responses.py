@@ -27,6 +27,7 @@ class GatewayError:
     status: int
     message: str
     error_type: str  # the x-amzn-ErrorType header value
+    validation_error: str = ""  # $context.error.validationErrorString: what a request validator found
 
 
 MISSING_AUTHENTICATION_TOKEN = GatewayError(
@@ -47,6 +48,19 @@ INTERNAL_ERROR = GatewayError("DEFAULT_5XX", 500, "Internal server error", "Inte
 API_CONFIGURATION_ERROR = GatewayError(
     "API_CONFIGURATION_ERROR", 500, "Internal server error", "InternalServerErrorException"
 )
+
+
+def bad_request_parameters(missing: list[str]) -> GatewayError:
+    """A request validator found required parameters missing or blank (names as the method declares them)."""
+    message = f"Missing required request parameters: [{', '.join(missing)}]"
+    return GatewayError("BAD_REQUEST_PARAMETERS", 400, message, "BadRequestException")
+
+
+def bad_request_body(findings: list[str]) -> GatewayError:
+    """A request validator found the body is not JSON or does not match the method's model."""
+    return GatewayError(
+        "BAD_REQUEST_BODY", 400, "Invalid request body", "BadRequestException", f"[{', '.join(findings)}]"
+    )
 
 
 @dataclass(frozen=True)
@@ -154,7 +168,7 @@ def render_gateway_response(
             "error.message": error.message,
             "error.messageString": json.dumps(error.message),
             "error.responseType": error.response_type,
-            "error.validationErrorString": "",
+            "error.validationErrorString": error.validation_error,
         },
         stage_variables=ctx.stage_variables,
         request_headers=ctx.request_headers,

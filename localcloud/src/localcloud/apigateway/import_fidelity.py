@@ -15,6 +15,12 @@ only, and treats every key under a path item as an HTTP method. This patch:
   `x-amazon-apigateway-authtype: awsSigv4` makes the method AWS_IAM (recorded, not enforced);
 - applies `x-amazon-apigateway-gateway-responses`, `-binary-media-types` and
   `-api-key-source` from the body;
+- keeps what request validation needs, as API Gateway does on import: a model per
+  `components.schemas` entry (its `$ref`s to other schemas rewritten to model URLs), one
+  for each inline request body schema, the `x-amazon-apigateway-request-validators`, and
+  per method its validator (`x-amazon-apigateway-request-validator`, its own else the
+  document's), its request parameters (path-level and its own, `$ref`s resolved, with
+  whether each is required) and its request models by content type;
 - lets ImportRestApi accept a document without `info.description`;
 - keeps `rootResourceId` pointing at the "/" resource after an overwrite.
 """
@@ -22,9 +28,12 @@ only, and treats every key under a path item as an HTTP method. This patch:
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from localcloud.apigateway.request_validation import model_url
 from localcloud.apigateway.routes import bump_generation, resource_paths
 from localcloud.moto_patches.internals import APIGatewayBackend, RestAPI
 
@@ -34,6 +43,11 @@ _AUTHORIZER_KEY = "x-amazon-apigateway-authorizer"
 _AUTHTYPE_KEY = "x-amazon-apigateway-authtype"
 USER_POOLS = "COGNITO_USER_POOLS"
 _PATCHED_MARK = "_localcloud_import_fidelity"
+_VALIDATORS_KEY = "x-amazon-apigateway-request-validators"
+_VALIDATOR_KEY = "x-amazon-apigateway-request-validator"
+_SCHEMA_REF_PREFIX = "#/components/schemas/"
+# OpenAPI's parameter locations as API Gateway names them in method.request.<location>.<name>.
+_PARAMETER_LOCATIONS = {"query": "querystring", "header": "header", "path": "path"}
 
 
 def _method_name(key: str) -> str | None:
@@ -179,6 +193,140 @@ def _apply_extensions(api: RestAPI, api_doc: dict[str, Any]) -> None:
             )
 
 
+# --------------------------------------------------------------------------- request validation
+
+
+def _resolve(value: Any, api_doc: dict[str, Any]) -> Any:
+    """Follow a local `$ref` (`#/components/...`) to what it names; anything else as it is."""
+    seen: set[str] = set()
+    while isinstance(value, dict) and isinstance(value.get("$ref"), str) and value["$ref"].startswith("#/"):
+        ref = value["$ref"]
+        if ref in seen:
+            return None  # a loop of references names nothing
+        seen.add(ref)
+        target: Any = api_doc
+        for part in ref[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+        value = target
+    return value
+
+
+def _with_model_refs(schema: Any, api_id: str) -> Any:
+    """The schema with each `#/components/schemas/<name>` reference turned into that model's URL."""
+    if isinstance(schema, dict):
+        return {
+            key: (
+                model_url(api_id, value.removeprefix(_SCHEMA_REF_PREFIX))
+                if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF_PREFIX)
+                else _with_model_refs(value, api_id)
+            )
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_with_model_refs(item, api_id) for item in schema]
+    return schema
+
+
+def _put_model(api: RestAPI, name: str, schema: dict[str, Any]) -> None:
+    api.models.pop(name, None)
+    description = schema.get("description")
+    api.add_model(
+        name=name,
+        description=description if isinstance(description, str) else "",
+        schema=json.dumps(_with_model_refs(schema, api.id)),
+        content_type="application/json",
+    )
+
+
+def _apply_models(api: RestAPI, api_doc: dict[str, Any]) -> None:
+    schemas = (api_doc.get("components") or {}).get("schemas") or {}
+    for name, schema in schemas.items():
+        if isinstance(schema, dict):
+            _put_model(api, str(name), schema)
+
+
+def _apply_validators(api: RestAPI, api_doc: dict[str, Any]) -> dict[str, str]:
+    """Create the document's validators (replacing any of the same name); their ids by name."""
+    declared = api_doc.get(_VALIDATORS_KEY) or {}
+    for validator_id, validator in list(api.request_validators.items()):
+        if validator.name in declared:
+            del api.request_validators[validator_id]
+    for name, spec in declared.items():
+        if isinstance(spec, dict):
+            api.create_request_validator(
+                name=str(name),
+                validateRequestBody=spec.get("validateRequestBody") is True,
+                validateRequestParameters=spec.get("validateRequestParameters") is True,
+            )
+    return {validator.name: validator.id for validator in api.request_validators.values()}
+
+
+def _request_parameters(
+    path_item: dict[str, Any], operation: dict[str, Any], api_doc: dict[str, Any]
+) -> dict[str, bool]:
+    """`method.request.<location>.<name>` -> required, from the path item's parameters and the operation's."""
+    found: dict[tuple[str, str], bool] = {}
+    for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        parameter = _resolve(raw, api_doc)
+        if not isinstance(parameter, dict) or parameter.get("in") not in _PARAMETER_LOCATIONS:
+            continue
+        location = _PARAMETER_LOCATIONS[parameter["in"]]
+        # The operation's own parameter of a name replaces the path item's (they come later).
+        found[(location, str(parameter.get("name")))] = location == "path" or parameter.get("required") is True
+    return {f"method.request.{location}.{name}": required for (location, name), required in found.items()}
+
+
+def _inline_model_name(method: str, path: str, media_type: str) -> str:
+    # Model names are alphanumeric; API Gateway generates one for an inline schema too.
+    return re.sub(r"[^A-Za-z0-9]", "", f"{method.title()}{path.title()}{media_type.title()}") or "Body"
+
+
+def _request_models(
+    api: RestAPI, method: str, path: str, operation: dict[str, Any], api_doc: dict[str, Any]
+) -> dict[str, str]:
+    """Content type -> model name of the operation's request body; inline schemas become models."""
+    body = _resolve(operation.get("requestBody"), api_doc)
+    content = body.get("content") if isinstance(body, dict) else None
+    models = {}
+    for media_type, media in (content if isinstance(content, dict) else {}).items():
+        schema = media.get("schema") if isinstance(media, dict) else None
+        if not isinstance(schema, dict):
+            continue
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_SCHEMA_REF_PREFIX) and len(schema) == 1:
+            models[str(media_type)] = ref.removeprefix(_SCHEMA_REF_PREFIX)
+        else:
+            name = _inline_model_name(method, path, str(media_type))
+            _put_model(api, name, schema)
+            models[str(media_type)] = name
+    return models
+
+
+def _apply_request_validation(api: RestAPI, api_doc: dict[str, Any], overwrite: bool) -> None:
+    if overwrite:  # the document replaces the API's models and validators, as its resources
+        api.models.clear()
+        api.request_validators.clear()
+    _apply_models(api, api_doc)
+    validator_ids = _apply_validators(api, api_doc)
+    default_validator = api_doc.get(_VALIDATOR_KEY)
+    by_path = {path: api.resources[rid] for rid, path in resource_paths(api).items()}
+    for path, item in (api_doc.get("paths") or {}).items():
+        resource = by_path.get(path)
+        if resource is None or not isinstance(item, dict):
+            continue
+        for method_name, operation in _operations(item).items():
+            method = resource.resource_methods.get(method_name)
+            if method is None:
+                continue
+            validator = operation.get(_VALIDATOR_KEY, default_validator)
+            method.request_validator_id = validator_ids.get(validator) if isinstance(validator, str) else None
+            method.request_parameters = _request_parameters(item, operation, api_doc)
+            method.request_models = _request_models(api, method_name, path, operation, api_doc)
+
+
+# --------------------------------------------------------------------------- the patches
+
+
 def _faithful_put(original: Callable[..., RestAPI]) -> Callable[..., RestAPI]:
     @functools.wraps(original)
     def put_rest_api(
@@ -193,6 +341,7 @@ def _faithful_put(original: Callable[..., RestAPI]) -> Callable[..., RestAPI]:
         api.root_resource_id = api.default.id
         _apply_security(api, api_doc, _sync_authorizers(self, api, api_doc, mode))
         _apply_extensions(api, api_doc)
+        _apply_request_validation(api, api_doc, overwrite=mode == "overwrite")
         bump_generation()  # the changes above happen after moto's own call returned
         return api
 

@@ -149,6 +149,21 @@ class UserPoolAuthorizer:
 
 
 @dataclass(frozen=True)
+class RequestChecks:
+    """What a method's request validator makes API Gateway check before the integration.
+
+    Empty unless the method has a validator that turns the check on: a method's
+    required parameters and request models alone check nothing, as on AWS.
+    """
+
+    required_parameters: tuple[tuple[str, str], ...] = ()  # (querystring | header | path, name)
+    models: tuple[tuple[str, str], ...] = ()  # (lower-cased content type, model name)
+
+
+NO_CHECKS = RequestChecks()
+
+
+@dataclass(frozen=True)
 class MethodTarget:
     """What the data plane needs from one moto Method and its integration."""
 
@@ -161,6 +176,7 @@ class MethodTarget:
     authorization_type: str = "NONE"
     user_pool_authorizer: UserPoolAuthorizer | None = None
     authorization_scopes: tuple[str, ...] = ()
+    checks: RequestChecks = NO_CHECKS
 
 
 @dataclass(frozen=True)
@@ -281,6 +297,30 @@ def _path_of(resource_id: str, resources: dict[str, Resource], paths: dict[str, 
     return path
 
 
+_PARAMETER_PREFIX = "method.request."
+_PARAMETER_LOCATIONS = frozenset({"querystring", "header", "path"})
+
+
+def _request_checks(method: Any, validators: dict[str, Any]) -> RequestChecks:
+    validator = validators.get(method.request_validator_id) if method.request_validator_id else None
+    if validator is None:
+        return NO_CHECKS
+    required: list[tuple[str, str]] = []
+    if _is_enabled(validator.validate_request_parameters):
+        for key, is_required in (method.request_parameters or {}).items():
+            location, _, name = str(key).removeprefix(_PARAMETER_PREFIX).partition(".")
+            if str(key).startswith(_PARAMETER_PREFIX) and location in _PARAMETER_LOCATIONS and _is_enabled(is_required):
+                required.append((location, name))
+    models: list[tuple[str, str]] = []
+    if _is_enabled(validator.validate_request_body):
+        models = [
+            (str(content_type).lower(), str(name)) for content_type, name in (method.request_models or {}).items()
+        ]
+    if not required and not models:
+        return NO_CHECKS
+    return RequestChecks(tuple(sorted(required)), tuple(sorted(models)))
+
+
 def _user_pool_authorizer(authorizer: Authorizer | None) -> UserPoolAuthorizer | None:
     if authorizer is None or str(authorizer.type or "").upper() != "COGNITO_USER_POOLS":
         return None
@@ -291,7 +331,9 @@ def _user_pool_authorizer(authorizer: Authorizer | None) -> UserPoolAuthorizer |
     )
 
 
-def _method_target(http_method: str, method: Any, authorizers: dict[str, Authorizer]) -> MethodTarget:
+def _method_target(
+    http_method: str, method: Any, authorizers: dict[str, Authorizer], validators: dict[str, Any]
+) -> MethodTarget:
     integration = method.method_integration
     authorizer = authorizers.get(method.authorizer_id) if method.authorizer_id else None
     return MethodTarget(
@@ -303,15 +345,19 @@ def _method_target(http_method: str, method: Any, authorizers: dict[str, Authori
         authorization_type=str(method.authorization_type or "NONE").upper(),
         user_pool_authorizer=_user_pool_authorizer(authorizer),
         authorization_scopes=tuple(method.authorization_scopes or ()),
+        checks=_request_checks(method, validators),
     )
 
 
 def build_route_table(api: RestAPI) -> RouteTable:
     """Walk the API's resources once and index them."""
     routes = []
+    validators: dict[str, Any] = dict(api.request_validators)
     for resource_id, path in resource_paths(api).items():
         resource = api.resources[resource_id]
-        methods = {m: _method_target(m, meth, api.authorizers) for m, meth in resource.resource_methods.items()}
+        methods = {
+            m: _method_target(m, meth, api.authorizers, validators) for m, meth in resource.resource_methods.items()
+        }
         routes.append(Route(resource_id, path, methods))
     return RouteTable(routes)
 

@@ -135,9 +135,20 @@ def kinesis_record(record: Any, shard_id: str, stream_arn: str, region: str, rol
     }
 
 
+def _binary_as_text(value: Any) -> Any:
+    """Binary (B, BS) values as AWS puts them in a Lambda event: base64 text (moto keeps bytes)."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {key: _binary_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_binary_as_text(item) for item in value]
+    return value
+
+
 def dynamodb_record(stream_record: Any, stream_arn: str, region: str) -> dict[str, Any]:
     """One record of a DynamoDB stream event from a moto StreamRecord."""
-    record: dict[str, Any] = copy.deepcopy(stream_record.to_json())
+    record: dict[str, Any] = _binary_as_text(copy.deepcopy(stream_record.to_json()))
     created = record["dynamodb"].get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         # AWS sends whole epoch seconds here.

@@ -66,6 +66,16 @@ class MappingSupervisor:
                         poller.start()
                         self._pollers[uuid] = poller
 
+    def restart_all(self, timeout: float = 5.0) -> None:
+        """New pollers for every mapping: after a snapshot load replaced the mappings' models."""
+        with self._lock:
+            pollers, self._pollers = list(self._pollers.values()), {}
+        for poller in pollers:
+            poller.stop()
+        for poller in pollers:
+            poller.join(timeout)
+        self.reconcile()
+
     def count(self) -> int:
         with self._lock:
             return len(self._pollers)

@@ -13,6 +13,10 @@ reads batches in order and, like Lambda:
   number and retries from there (a retry);
 - once a batch is given up, sends a record describing it to the mapping's
   on-failure destination (SQS or SNS) and moves past it.
+
+Each shard's checkpoint (the position after the last batch done) is kept on the mapping's own
+moto model, so it is saved and restored with the rest of the state (``snapshots``): after a
+restart a shard goes on from its checkpoint rather than from the mapping's starting position.
 """
 
 from __future__ import annotations
@@ -41,6 +45,13 @@ Invoke = Callable[[FunctionLike, bytes], Invocation]
 
 # How often a mapping looks for new shards (resharding, a re-enabled stream).
 SHARD_DISCOVERY_SECONDS = 2.0
+_CHECKPOINTS = "_localcloud_checkpoints"
+
+
+def checkpoints(mapping: Any) -> dict[str, int]:
+    """Shard id -> position after its last finished batch, kept on the mapping's model."""
+    found: dict[str, int] = mapping.__dict__.setdefault(_CHECKPOINTS, {})
+    return found
 
 
 class StreamPoller:
@@ -84,8 +95,14 @@ class StreamPoller:
                 continue
             # A shard that appears later (a new stream generation, a split)
             # is read from its start.
+            saved = checkpoints(self._mapping).get(shard_id)
             starting = self._mapping.starting_position if not self._consumers else "TRIM_HORIZON"
-            position = self._source.initial_position(shard_id, starting or "TRIM_HORIZON", _timestamp(self._mapping))
+            if saved is not None:
+                position = saved
+            else:
+                position = self._source.initial_position(
+                    shard_id, starting or "TRIM_HORIZON", _timestamp(self._mapping)
+                )
             consumer = ShardConsumer(
                 self._mapping, self._source, shard_id, position, self._invoke, self._settings, self._stop
             )
@@ -139,6 +156,7 @@ class ShardConsumer(PollingThread):
         # Every record of the batch has now succeeded, been given up or been
         # filtered out.
         self._position = batch[-1].position
+        checkpoints(self._mapping)[self._shard_id] = self._position
 
     def _read_batch(self) -> list[ShardRecord]:
         size = int(self._mapping.batch_size)

@@ -4,6 +4,10 @@ what it wrote and a second plan of an unchanged stack is empty.
 - Lambda: moto drops a function's DeadLetterConfig; it is kept, returned by
   GetFunction(Configuration) and changed by UpdateFunctionConfiguration (the
   async invoker sends failed events to it).
+- Lambda: ListEventSourceMappings' FunctionName filter compares the string
+  given at creation (Terraform gives an ARN), so a filter by name found
+  nothing. As on AWS, a name, a partial or a full ARN of the same function
+  (and qualifier) match.
 - SQS: moto returns RedrivePolicy re-serialised with spaces; AWS (and
   Terraform's jsonencode) write it compact.
 - DynamoDB: moto ignores TransactWriteItems' ClientRequestToken. As on AWS, a
@@ -21,10 +25,10 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.responses import ActionResult
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.responses import DynamoHandler
@@ -70,6 +74,26 @@ def _update_dead_letter_config(original: Callable[..., dict[str, Any]]) -> Calla
         return original(self, config_updates)
 
     return update_configuration
+
+
+def _function_identity(name_or_arn: str) -> tuple[str, str | None]:
+    """(function name, qualifier) of a name, ``name:qualifier``, a partial or a full ARN."""
+    parts = name_or_arn.split(":")
+    if "function" in parts:  # arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>], or a partial ARN
+        parts = parts[parts.index("function") + 1 :]
+    return parts[0], parts[1] if len(parts) > 1 else None
+
+
+def _mappings_by_function_identity(original: Callable[..., Iterable[Any]]) -> Callable[..., Iterable[Any]]:
+    @functools.wraps(original)
+    def list_event_source_mappings(self: LambdaBackend, event_source_arn: str, function_name: str) -> Iterable[Any]:
+        mappings = original(self, event_source_arn, "")
+        if not function_name:
+            return mappings
+        wanted = _function_identity(function_name)
+        return [m for m in mappings if _function_identity(m.function_name) == wanted]
+
+    return list_event_source_mappings
 
 
 def _compact_redrive_policy(original: property) -> property:
@@ -165,6 +189,10 @@ def apply() -> None:
     )
     LambdaFunction.update_configuration = _update_dead_letter_config(  # type: ignore[method-assign]
         LambdaFunction.update_configuration
+    )
+    # Replacing moto's method on its class is the patch (the ignore says so to the type checker).
+    LambdaBackend.list_event_source_mappings = _mappings_by_function_identity(  # type: ignore[method-assign]
+        LambdaBackend.list_event_source_mappings
     )
     Queue.attributes = _compact_redrive_policy(vars(Queue)["attributes"])  # type: ignore[assignment,method-assign]
     DynamoHandler.transact_write_items = _idempotent_transactions(  # type: ignore[method-assign]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto import __version__ as _moto_version
 from moto.apigateway.models import (
     APIGatewayBackend,
     Authorizer,
@@ -24,6 +25,7 @@ from moto.apigateway.models import (
     apigateway_backends,
 )
 from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.backends import get_backend
 from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient, cognitoidp_backends
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -65,6 +67,7 @@ __all__ = [
     "SQSBackend",
     "Stage",
     "apigateway_backends",
+    "backends_by_service",
     "cognitoidp_backends",
     "dynamodb_backends",
     "events_backends",
@@ -75,6 +78,7 @@ __all__ = [
     "kinesis_backends",
     "lambda_backends",
     "logs_backends",
+    "moto_version",
     "parse_function_arn",
     "prewarm_backends",
     "reset_backends",
@@ -160,3 +164,21 @@ def reset_backends(keep: frozenset[str] = frozenset()) -> None:
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         if backends.service_name not in keep:
             backends.clear()
+
+
+def moto_version() -> str:
+    return str(_moto_version)
+
+
+def backends_by_service(names: set[str] | frozenset[str] = frozenset()) -> dict[str, BackendDict[Any]]:
+    """Each service's backends by service name: every one built so far, and those ``names`` asks for
+    (built now, so a snapshot can be restored into a process that has not used them yet)."""
+    found: dict[str, BackendDict[Any]] = {}
+    # _instances is moto's registry of the backends in use, a class attribute typed with a type
+    # variable (mypy: misc); get_backend is typed per literal service name, and ours come from a
+    # snapshot at run time (call-overload).
+    for backends in list(BackendDict._instances):  # type: ignore[misc]
+        found.setdefault(backends.service_name, backends)
+    for name in sorted(set(names) - set(found)):
+        found[name] = get_backend(name)  # type: ignore[call-overload]
+    return found

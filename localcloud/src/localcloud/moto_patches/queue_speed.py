@@ -82,6 +82,8 @@ def apply() -> None:
     """Install them once per process, whoever asks."""
     if not _applied.acquire(blocking=False):
         return
+    # Each ignore below: moto's classes declare these as methods or plain properties; replacing them
+    # on the class is the patch itself (the same results, ``tests/test_moto_patches_queue_speed.py``).
     Message.visible = property(_visible)  # type: ignore[method-assign,assignment]
     Message.delayed = property(_delayed)  # type: ignore[method-assign,assignment]
     Queue.messages = property(_messages)  # type: ignore[method-assign,assignment]

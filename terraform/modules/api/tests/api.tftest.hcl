@@ -27,8 +27,11 @@ run "one_edge_and_one_regional_api_from_one_body" {
   }
 
   assert {
-    condition     = aws_api_gateway_rest_api.this["edge"].body == aws_api_gateway_rest_api.this["regional"].body
-    error_message = "Both APIs must be built from the same body."
+    condition = (
+      { for k, v in jsondecode(aws_api_gateway_rest_api.this["edge"].body) : k => v if !contains(["x-amazon-apigateway-security-policy", "x-amazon-apigateway-endpoint-access-mode"], k) } ==
+      { for k, v in jsondecode(aws_api_gateway_rest_api.this["regional"].body) : k => v if !contains(["x-amazon-apigateway-security-policy", "x-amazon-apigateway-endpoint-access-mode"], k) }
+    )
+    error_message = "Both APIs must be built from the same body, but for their TLS policy."
   }
 
   assert {
@@ -41,8 +44,8 @@ run "every_operation_gets_an_aws_proxy_integration" {
   command = plan
 
   assert {
-    condition     = output.operation_count == 3
-    error_message = "The fixture has three operations."
+    condition     = output.operation_count == 5
+    error_message = "The fixture has five operations."
   }
 
   assert {
@@ -89,6 +92,15 @@ run "stage_logs_traces_and_throttles" {
   }
 
   assert {
+    condition = alltrue([
+      for k, s in aws_api_gateway_stage.this :
+      jsondecode(s.access_log_settings[0].format).tlsVersion == "$context.tlsVersion" &&
+      jsondecode(s.access_log_settings[0].format).cipherSuite == "$context.cipherSuite"
+    ])
+    error_message = "Access logs must record each request's TLS version and cipher suite."
+  }
+
+  assert {
     condition     = alltrue([for k, s in aws_api_gateway_stage.this : s.access_log_settings[0].destination_arn == aws_cloudwatch_log_group.access[k].arn])
     error_message = "Each stage must log to its own access log group."
   }
@@ -114,6 +126,272 @@ run "deployment_follows_the_body" {
     condition     = alltrue([for k, d in aws_api_gateway_deployment.this : d.triggers.redeployment != ""])
     error_message = "Deployments must carry a redeployment trigger."
   }
+
+  assert {
+    condition     = aws_api_gateway_deployment.this["edge"].triggers.redeployment != aws_api_gateway_deployment.this["regional"].triggers.redeployment
+    error_message = "Each API's deployment follows its own body (they differ by TLS policy)."
+  }
+}
+
+################################################################################
+# TLS
+################################################################################
+
+run "tls_1_2_or_newer_on_both_endpoints" {
+  command = plan
+
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this["edge"].body)["x-amazon-apigateway-security-policy"] == "SecurityPolicy_TLS12_PFS_2025_EDGE" &&
+      jsondecode(aws_api_gateway_rest_api.this["regional"].body)["x-amazon-apigateway-security-policy"] == "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09"
+    )
+    error_message = "The edge API must take an edge TLS 1.2+ policy, the regional API a regional one."
+  }
+
+  assert {
+    condition     = alltrue([for k, a in aws_api_gateway_rest_api.this : jsondecode(a.body)["x-amazon-apigateway-endpoint-access-mode"] == "STRICT"])
+    error_message = "An enhanced policy needs an endpoint access mode: STRICT by default."
+  }
+
+  assert {
+    condition     = output.security_policies == { edge = "SecurityPolicy_TLS12_PFS_2025_EDGE", regional = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09" }
+    error_message = "security_policies must report each API's policy."
+  }
+}
+
+run "a_legacy_tls_1_2_policy_has_no_access_mode" {
+  command = plan
+
+  variables {
+    security_policies = {
+      edge     = "SecurityPolicy_TLS13_2025_EDGE"
+      regional = "TLS_1_2"
+    }
+    endpoint_access_mode = "BASIC"
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this["regional"].body)["x-amazon-apigateway-security-policy"] == "TLS_1_2" && !can(jsondecode(aws_api_gateway_rest_api.this["regional"].body)["x-amazon-apigateway-endpoint-access-mode"])
+    error_message = "TLS_1_2 is a legacy policy: API Gateway takes no endpoint access mode with it."
+  }
+
+  assert {
+    condition     = jsondecode(aws_api_gateway_rest_api.this["edge"].body)["x-amazon-apigateway-endpoint-access-mode"] == "BASIC"
+    error_message = "endpoint_access_mode must reach the body of an API with an enhanced policy."
+  }
+}
+
+run "tls_1_0_is_refused" {
+  command = plan
+
+  variables {
+    security_policies = {
+      edge     = "SecurityPolicy_TLS12_PFS_2025_EDGE"
+      regional = "TLS_1_0"
+    }
+  }
+
+  expect_failures = [var.security_policies]
+}
+
+run "an_edge_api_refuses_a_regional_policy" {
+  command = plan
+
+  variables {
+    security_policies = {
+      edge     = "SecurityPolicy_TLS13_1_2_2021_06"
+      regional = "SecurityPolicy_TLS13_1_2_2021_06"
+    }
+  }
+
+  expect_failures = [var.security_policies]
+}
+
+run "endpoint_access_mode_is_validated" {
+  command = plan
+
+  variables {
+    endpoint_access_mode = "LOOSE"
+  }
+
+  expect_failures = [var.endpoint_access_mode]
+}
+
+################################################################################
+# Request validation
+################################################################################
+
+run "api_gateway_validates_requests_from_the_contract" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_api_gateway_rest_api.this["regional"].body)["x-amazon-apigateway-request-validators"] == {
+      "body-and-parameters" = { validateRequestBody = true, validateRequestParameters = true }
+      "parameters"          = { validateRequestBody = false, validateRequestParameters = true }
+    }
+    error_message = "The body must declare a body-and-parameters and a parameters validator."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, a in aws_api_gateway_rest_api.this :
+      jsondecode(a.body).paths["/v1/things"].post["x-amazon-apigateway-request-validator"] == "body-and-parameters" &&
+      jsondecode(a.body).paths["/v1/things"].get["x-amazon-apigateway-request-validator"] == "parameters" &&
+      jsondecode(a.body).paths["/v1/things/{thing_id}"].get["x-amazon-apigateway-request-validator"] == "parameters" &&
+      jsondecode(a.body).paths["/health"].get["x-amazon-apigateway-request-validator"] == "parameters"
+    ])
+    error_message = "An operation with a request body validates body and parameters; every other one its parameters."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, a in aws_api_gateway_rest_api.this : alltrue([
+        for path, item in jsondecode(a.body).paths : !can(item["x-amazon-apigateway-any-method"]["x-amazon-apigateway-request-validator"])
+      ])
+    ])
+    error_message = "The ANY method (undeclared methods, answered 405 by the function) validates nothing."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_api_gateway_rest_api.this["edge"].body).paths["/v1/things"].post.requestBody.content["application/json"].schema["$ref"] == "#/components/schemas/NewThing" &&
+      jsondecode(aws_api_gateway_rest_api.this["edge"].body).components.schemas.NewThing.required == ["name"]
+    )
+    error_message = "The request schemas are the contract's, untouched: API Gateway makes its models from them."
+  }
+
+  assert {
+    condition = alltrue([
+      for type in ["BAD_REQUEST_BODY", "BAD_REQUEST_PARAMETERS"] : alltrue([
+        for api in ["edge", "regional"] : aws_api_gateway_gateway_response.this["${api}/${type}"].status_code == "400"
+      ])
+    ])
+    error_message = "A failed validation must be answered 400 in the contract's Error schema."
+  }
+}
+
+################################################################################
+# Operations without an API key
+################################################################################
+
+run "public_operations_get_their_own_throttle" {
+  command = plan
+
+  assert {
+    condition     = output.public_method_paths == tolist(["health/GET"])
+    error_message = "GET /health is the fixture's one operation without a key."
+  }
+
+  assert {
+    condition = alltrue([
+      for api in ["edge", "regional"] :
+      aws_api_gateway_method_settings.public["${api} GET /health"].method_path == "health/GET" &&
+      aws_api_gateway_method_settings.public["${api} GET /health"].stage_name == "api" &&
+      aws_api_gateway_method_settings.public["${api} GET /health"].settings[0].throttling_rate_limit == 5 &&
+      aws_api_gateway_method_settings.public["${api} GET /health"].settings[0].throttling_burst_limit == 10
+    ])
+    error_message = "GET /health must be throttled at 5 requests a second (burst 10) on both stages."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, m in aws_api_gateway_method_settings.public :
+      m.settings[0].metrics_enabled && m.settings[0].logging_level == "ERROR" && !m.settings[0].data_trace_enabled && !m.settings[0].caching_enabled
+    ])
+    error_message = "The public methods keep the stage's other settings."
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_method_settings.public) == 2
+    error_message = "Operations that need a key keep the stage's throttle."
+  }
+}
+
+run "the_public_throttle_is_set_by_variables" {
+  command = plan
+
+  variables {
+    public_throttling_rate_limit  = 1
+    public_throttling_burst_limit = 2
+  }
+
+  assert {
+    condition = alltrue([
+      for k, m in aws_api_gateway_method_settings.public :
+      m.settings[0].throttling_rate_limit == 1 && m.settings[0].throttling_burst_limit == 2
+    ])
+    error_message = "The public throttle must follow its variables."
+  }
+}
+
+run "the_public_throttle_cannot_exceed_the_stage_s" {
+  command = plan
+
+  variables {
+    public_throttling_rate_limit = 101
+  }
+
+  expect_failures = [var.public_throttling_rate_limit]
+}
+
+run "the_public_burst_must_be_whole_and_within_the_stage_s" {
+  command = plan
+
+  variables {
+    public_throttling_burst_limit = 2.5
+  }
+
+  expect_failures = [var.public_throttling_burst_limit]
+}
+
+run "the_public_burst_cannot_exceed_the_stage_s" {
+  command = plan
+
+  variables {
+    public_throttling_burst_limit = 51
+  }
+
+  expect_failures = [var.public_throttling_burst_limit]
+}
+
+################################################################################
+# WAF
+################################################################################
+
+run "no_web_acl_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(aws_wafv2_web_acl_association.this) == 0
+    error_message = "Without web_acl no association is made."
+  }
+}
+
+run "a_web_acl_protects_both_stages" {
+  command = plan
+
+  variables {
+    web_acl = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/events-test/11111111-2222-3333-4444-555555555555" }
+  }
+
+  assert {
+    condition = alltrue([
+      for k in ["edge", "regional"] :
+      aws_wafv2_web_acl_association.this[k].web_acl_arn == var.web_acl.arn &&
+      aws_wafv2_web_acl_association.this[k].resource_arn == aws_api_gateway_stage.this[k].arn
+    ])
+    error_message = "The web ACL must be associated with the edge and the regional stage."
+  }
+}
+
+run "a_cloudfront_web_acl_is_refused" {
+  command = plan
+
+  variables {
+    web_acl = { arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/events-test/11111111-2222-3333-4444-555555555555" }
+  }
+
+  expect_failures = [var.web_acl]
 }
 
 run "gateway_responses_use_the_contract_error_schema" {

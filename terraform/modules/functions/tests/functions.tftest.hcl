@@ -116,9 +116,13 @@ run "least_privilege_roles" {
 
   assert {
     condition = alltrue(flatten([
-      for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement : [for r in s.Resource : r != "*"]]
+      for k, p in aws_iam_role_policy.this : [
+        for s in jsondecode(p.policy).Statement : [
+          for r in s.Resource : r != "*" || length(setsubtract(s.Action, ["ec2:DescribeNetworkInterfaces", "xray:PutTelemetryRecords", "xray:PutTraceSegments"])) == 0
+        ]
+      ]
     ]))
-    error_message = "Every statement must name its resources."
+    error_message = "Every statement must name its resources, except for the actions that take no resource type."
   }
 
   assert {
@@ -145,8 +149,233 @@ run "least_privilege_roles" {
   }
 
   assert {
-    condition     = length(aws_iam_role_policy_attachment.this) == 4 * 2
-    error_message = "Each role gets the VPC access and X-Ray managed policies."
+    condition = alltrue([
+      for k, p in aws_iam_role_policy.this : anytrue([
+        for s in jsondecode(p.policy).Statement :
+        s.Sid == "WriteOwnLogs" && s.Action == ["logs:CreateLogStream", "logs:PutLogEvents"] && s.Resource == ["${aws_cloudwatch_log_group.this[k].arn}:*"]
+      ])
+    ])
+    error_message = "Each function may write to its own log group's streams."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, p in aws_iam_role_policy.this : [
+        for s in jsondecode(p.policy).Statement : [
+          for r in s.Resource : r == "${aws_cloudwatch_log_group.this[k].arn}:*" if anytrue([for a in s.Action : startswith(a, "logs:")])
+        ]
+      ]
+    ]))
+    error_message = "No function may touch any log group but its own."
+  }
+
+  assert {
+    condition = alltrue(flatten([
+      for k, p in aws_iam_role_policy.this : [
+        for s in jsondecode(p.policy).Statement : !contains(s.Action, "logs:CreateLogGroup")
+      ]
+    ]))
+    error_message = "No function may create a log group (its own exists, encrypted and with a retention)."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, p in aws_iam_role_policy.this : anytrue([
+        for s in jsondecode(p.policy).Statement :
+        s.Action == ["ec2:CreateNetworkInterface"] && toset(s.Resource) == toset([
+          "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+          "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0aaaaaaaaaaaaaaaa",
+          "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0bbbbbbbbbbbbbbbb",
+          "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0cccccccccccccccc",
+        ])
+      ])
+    ])
+    error_message = "A function may create network interfaces in its own subnets and security groups only."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, p in aws_iam_role_policy.this : anytrue([
+        for s in jsondecode(p.policy).Statement :
+        toset(s.Action) == toset(["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]) &&
+        s.Resource == ["arn:aws:ec2:us-east-1:123456789012:network-interface/*"] &&
+        try(s.Condition, null) == { ArnEquals = { "ec2:Subnet" = ["arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0aaaaaaaaaaaaaaaa", "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0bbbbbbbbbbbbbbbb"] } }
+      ])
+    ])
+    error_message = "A function may manage only the network interfaces in its own subnets."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, p in aws_iam_role_policy.this : anytrue([
+        for s in jsondecode(p.policy).Statement : toset(s.Action) == toset(["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
+      ])
+    ])
+    error_message = "With Active tracing each function may send its traces."
+  }
+}
+
+run "pass_through_tracing_needs_no_xray_permission" {
+  command = plan
+
+  variables {
+    tracing_mode = "PassThrough"
+  }
+
+  assert {
+    condition = !anytrue(flatten([
+      for k, p in aws_iam_role_policy.this : [for s in jsondecode(p.policy).Statement : anytrue([for a in s.Action : startswith(a, "xray:")])]
+    ]))
+    error_message = "Without Active tracing no role may write traces."
+  }
+}
+
+run "statements_carry_their_conditions" {
+  command = plan
+
+  variables {
+    functions = {
+      api = {
+        handler = "app.app"
+        policy_statements = [{
+          sid        = "UseKey"
+          actions    = ["kms:Decrypt", "kms:GenerateDataKey"]
+          resources  = ["arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
+          conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["dynamodb.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"] }]
+        }]
+      }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.this["api"].policy).Statement : try(s.Condition, null) if s.Sid == "UseKey"
+    ]) == { StringEquals = { "kms:ViaService" = ["dynamodb.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"] } }
+    error_message = "A statement's conditions must reach the policy, grouped by test."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.this["api"].policy).Statement : !contains(keys(s), "Condition") if s.Sid == "SendToDeadLetterQueue"
+    ])
+    error_message = "A statement without conditions has no Condition element."
+  }
+}
+
+run "roles_get_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/landing-zone/workload-boundary"
+  }
+
+  assert {
+    condition     = alltrue([for k, r in aws_iam_role.this : r.permissions_boundary == var.role_permissions_boundary])
+    error_message = "Every function's role must carry the permissions boundary."
+  }
+
+  assert {
+    condition     = output.role_permissions_boundaries == { for k in keys(var.functions) : k => var.role_permissions_boundary }
+    error_message = "role_permissions_boundaries must report the boundary of every role."
+  }
+}
+
+run "no_permissions_boundary_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, r in aws_iam_role.this : r.permissions_boundary == null])
+    error_message = "Without role_permissions_boundary no role has a boundary."
+  }
+}
+
+run "a_permissions_boundary_that_is_not_a_policy_arn_is_refused" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:role/workload-boundary"
+  }
+
+  expect_failures = [var.role_permissions_boundary]
+}
+
+run "code_signing_is_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.code_signing_config_arn == null])
+    error_message = "Without code_signing_config_arn no function has a code signing configuration."
+  }
+}
+
+run "code_signing_config_reaches_every_function" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+  }
+
+  assert {
+    condition     = alltrue([for k, f in aws_lambda_function.this : f.code_signing_config_arn == var.code_signing_config_arn])
+    error_message = "code_signing_config_arn must reach every function."
+  }
+}
+
+run "a_code_signing_config_arn_of_another_kind_is_refused" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/events"
+  }
+
+  expect_failures = [var.code_signing_config_arn]
+}
+
+run "a_statement_carries_its_conditions" {
+  command = plan
+
+  variables {
+    functions = {
+      api = {
+        handler = "app.app"
+        policy_statements = [
+          {
+            sid       = "KeyItems"
+            actions   = ["dynamodb:GetItem", "dynamodb:PutItem"]
+            resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"]
+            conditions = [
+              { test = "ForAllValues:StringEquals", variable = "dynamodb:LeadingKeys", values = ["KEY#log"] },
+              { test = "ForAllValues:StringEquals", variable = "dynamodb:Attributes", values = ["pk", "sk", "secret"] },
+              { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+            ]
+          },
+          { sid = "Plain", actions = ["dynamodb:Query"], resources = ["arn:aws:dynamodb:us-east-1:123456789012:table/t"] },
+        ]
+      }
+    }
+    event_source_mappings = {}
+    sns_subscriptions     = {}
+    schedules             = {}
+  }
+
+  assert {
+    condition = one([for s in jsondecode(aws_iam_role_policy.this["api"].policy).Statement : s.Condition if s.Sid == "KeyItems"]) == {
+      "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["KEY#log"], "dynamodb:Attributes" = ["pk", "sk", "secret"] }
+      Bool                        = { "aws:SecureTransport" = ["true"] }
+    }
+    error_message = "A statement's conditions must be rendered as one Condition block, grouped by test."
+  }
+
+  assert {
+    # The module's own statements that carry conditions (the network interfaces) are left aside.
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.this["api"].policy).Statement : !contains(keys(s), "Condition")
+      if !contains(["KeyItems", "ManageNetworkInterfacesInOwnSubnets"], s.Sid)
+    ])
+    error_message = "A statement without conditions, the module's own included, must have no Condition block."
   }
 }
 

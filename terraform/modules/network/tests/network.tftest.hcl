@@ -105,6 +105,43 @@ run "flow_logs_are_encrypted" {
   }
 }
 
+run "the_flow_log_role_gets_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:policy/landing-zone/workload-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.flow_logs[0].permissions_boundary == var.role_permissions_boundary
+    error_message = "The flow-log role must carry the permissions boundary."
+  }
+
+  assert {
+    condition     = output.role_permissions_boundaries == { "events-test-vpc-flow-logs" = var.role_permissions_boundary }
+    error_message = "role_permissions_boundaries must report the flow-log role's boundary."
+  }
+}
+
+run "no_permissions_boundary_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_role.flow_logs[0].permissions_boundary == null
+    error_message = "Without role_permissions_boundary the flow-log role has no boundary."
+  }
+}
+
+run "a_permissions_boundary_that_is_not_a_policy_arn_is_refused" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "workload-boundary"
+  }
+
+  expect_failures = [var.role_permissions_boundary]
+}
+
 run "az_count_is_validated" {
   command = plan
 

@@ -33,7 +33,7 @@ run "two_apis_edge_and_regional_from_the_contract" {
 
   assert {
     condition = alltrue(flatten([
-      for path, item in jsondecode(module.api.openapi_body).paths : [
+      for path, item in jsondecode(module.api.openapi_bodies["regional"]).paths : [
         for method, operation in item : (
           operation["x-amazon-apigateway-integration"].type == "aws_proxy" &&
           operation["x-amazon-apigateway-integration"].httpMethod == "POST"
@@ -44,7 +44,7 @@ run "two_apis_edge_and_regional_from_the_contract" {
   }
 
   assert {
-    condition     = alltrue([for item in values(jsondecode(module.api.openapi_body).paths) : contains(keys(item), "x-amazon-apigateway-any-method")])
+    condition     = alltrue([for item in values(jsondecode(module.api.openapi_bodies["regional"]).paths) : contains(keys(item), "x-amazon-apigateway-any-method")])
     error_message = "Every contract path needs an ANY method so undeclared methods reach the app and get a 405."
   }
 
@@ -52,6 +52,83 @@ run "two_apis_edge_and_regional_from_the_contract" {
     condition     = output.stage_name == "api"
     error_message = "The default stage is \"api\"."
   }
+}
+
+run "the_edge_of_the_real_contract" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for api, body in module.api.openapi_bodies :
+      jsondecode(body).paths["/v1/events"].post["x-amazon-apigateway-request-validator"] == "body-and-parameters" &&
+      jsondecode(body).paths["/v1/events"].get["x-amazon-apigateway-request-validator"] == "parameters" &&
+      jsondecode(body).paths["/v1/events/{event_id}"].get["x-amazon-apigateway-request-validator"] == "parameters"
+    ])
+    error_message = "POST /v1/events must be validated (body and parameters) by API Gateway, the GETs by their parameters."
+  }
+
+  assert {
+    condition     = module.api.public_method_paths == tolist(["health/GET"])
+    error_message = "GET /health is the contract's only operation without a key: it alone gets the public throttle."
+  }
+
+  assert {
+    condition     = module.api.security_policies == { edge = "SecurityPolicy_TLS12_PFS_2025_EDGE", regional = "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09" }
+    error_message = "Both APIs must refuse anything older than TLS 1.2."
+  }
+}
+
+run "no_web_acl_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.waf) == 0 && length(module.api.web_acl_associations) == 0 && output.web_acl_arn == null
+    error_message = "Without waf_enabled or web_acl_arn there is no web ACL."
+  }
+}
+
+run "waf_enabled_creates_the_baseline_web_acl_on_both_stages" {
+  command = plan
+
+  variables {
+    waf_enabled    = true
+    waf_rate_limit = 500
+  }
+
+  assert {
+    condition     = length(module.waf) == 1 && module.api.web_acl_associations == { edge = module.waf[0].web_acl_arn, regional = module.waf[0].web_acl_arn }
+    error_message = "waf_enabled must create the baseline web ACL and associate it with both stages."
+  }
+
+  assert {
+    condition     = output.web_acl_arn == module.waf[0].web_acl_arn && module.waf[0].log_group_name == "aws-waf-logs-events-test"
+    error_message = "The stack reports the web ACL it associated; the ACL logs to aws-waf-logs-<name>."
+  }
+}
+
+run "a_given_web_acl_is_used_instead_of_the_stack_s" {
+  command = plan
+
+  variables {
+    waf_enabled = true
+    web_acl_arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/security-team/99999999-8888-7777-6666-555555555555"
+  }
+
+  assert {
+    condition     = length(module.waf) == 0 && module.api.web_acl_associations == { edge = var.web_acl_arn, regional = var.web_acl_arn }
+    error_message = "web_acl_arn wins: it is associated with both stages and the stack creates no web ACL."
+  }
+}
+
+run "the_public_throttle_cannot_exceed_the_stage_s" {
+  command = plan
+
+  variables {
+    api_throttling_rate_limit = 10
+    api_public_rate_limit     = 20
+  }
+
+  expect_failures = [var.api_public_rate_limit]
 }
 
 run "functions_run_in_the_private_subnets_with_a_security_group" {
@@ -186,15 +263,202 @@ run "no_iam_statement_has_a_wildcard_action" {
   assert {
     condition = alltrue(flatten([
       for k, doc in module.functions.policy_documents : [
-        for s in jsondecode(doc).Statement : [for r in s.Resource : r != "*"]
+        for s in jsondecode(doc).Statement : [
+          for r in s.Resource : r != "*" || length(setsubtract(s.Action, ["ec2:DescribeNetworkInterfaces", "xray:PutTelemetryRecords", "xray:PutTraceSegments"])) == 0
+        ]
       ]
     ]))
-    error_message = "Every function statement must name its resources."
+    error_message = "Every function statement must name its resources, except for the actions that take no resource type."
   }
 
   assert {
     condition     = length(jsondecode(module.functions.policy_documents["api"]).Statement) >= 2
     error_message = "The api function must have its own statements."
+  }
+}
+
+run "every_role_gets_the_permissions_boundary" {
+  command = plan
+
+  variables {
+    role_permissions_boundary  = "arn:aws:iam::123456789012:policy/landing-zone/workload-boundary"
+    manage_api_gateway_account = true
+    flow_logs_enabled          = true
+  }
+
+  # Every module that creates a role reports it: seven functions, the flow-log
+  # role and the API Gateway CloudWatch role.
+  assert {
+    condition = (
+      length(module.functions.role_permissions_boundaries) == 7 &&
+      length(module.network.role_permissions_boundaries) == 1 &&
+      length(module.api.role_permissions_boundaries) == 1
+    )
+    error_message = "The functions', the flow-log and the API Gateway CloudWatch roles are expected."
+  }
+
+  assert {
+    condition = alltrue([
+      for b in concat(
+        values(module.functions.role_permissions_boundaries),
+        values(module.network.role_permissions_boundaries),
+        values(module.api.role_permissions_boundaries),
+      ) : b == var.role_permissions_boundary
+    ])
+    error_message = "Every role the stack creates must carry the permissions boundary."
+  }
+}
+
+run "no_role_has_a_boundary_by_default" {
+  command = plan
+
+  variables {
+    manage_api_gateway_account = true
+  }
+
+  assert {
+    condition = length(module.api.role_permissions_boundaries) == 1 && alltrue([
+      for b in concat(
+        values(module.functions.role_permissions_boundaries),
+        values(module.network.role_permissions_boundaries),
+        values(module.api.role_permissions_boundaries),
+      ) : b == null
+    ])
+    error_message = "Without role_permissions_boundary no role has a boundary."
+  }
+}
+
+run "a_permissions_boundary_that_is_not_a_policy_arn_is_refused" {
+  command = plan
+
+  variables {
+    role_permissions_boundary = "arn:aws:iam::123456789012:role/workload-boundary"
+  }
+
+  expect_failures = [var.role_permissions_boundary]
+}
+
+run "the_regions_api_gateway_logging_role_is_left_alone_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.api.role_permissions_boundaries) == 0
+    error_message = "By default the stack must not create the region-wide API Gateway CloudWatch role (a destroyed stack would leave the region pointing at a deleted role)."
+  }
+}
+
+run "code_signing_reaches_every_function" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+  }
+
+  # The functions module's own tests check the attribute; here, that the stack
+  # passes it (a wrong ARN would be refused by the functions module too).
+  assert {
+    condition     = var.code_signing_config_arn == "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
+    error_message = "code_signing_config_arn must be accepted."
+  }
+}
+
+run "a_code_signing_config_arn_of_another_kind_is_refused" {
+  command = plan
+
+  variables {
+    code_signing_config_arn = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/events"
+  }
+
+  expect_failures = [var.code_signing_config_arn]
+}
+
+run "functions_use_the_key_only_through_their_services" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for k, doc in module.functions.policy_documents : alltrue([
+        for s in jsondecode(doc).Statement :
+        length(keys(try(s.Condition.StringEquals, {}))) == 1 && length(try(s.Condition.StringEquals["kms:ViaService"], [])) > 0
+        if anytrue([for a in s.Action : startswith(a, "kms:")])
+      ])
+    ])
+    error_message = "Every grant of the key must be limited by kms:ViaService."
+  }
+
+  assert {
+    condition = {
+      for k, doc in module.functions.policy_documents : k => one([
+        for s in jsondecode(doc).Statement : s.Condition.StringEquals["kms:ViaService"] if anytrue([for a in s.Action : startswith(a, "kms:")])
+      ])
+      } == {
+      api        = ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      publisher  = ["dynamodb.us-east-1.amazonaws.com", "kinesis.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sns.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      processor  = ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      sequencer  = ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      analytics  = ["dynamodb.us-east-1.amazonaws.com", "kinesis.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      notifier   = ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+      reconciler = ["dynamodb.us-east-1.amazonaws.com", "lambda.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com"]
+    }
+    error_message = "Each function may use the key through the services that hold its data only: only the publisher publishes to SNS, only the publisher and analytics touch Kinesis."
+  }
+}
+
+run "the_key_policy_names_this_stacks_log_groups_topics_and_alarms" {
+  command = plan
+
+  variables {
+    flow_logs_enabled = true
+  }
+
+  # Statement of the key policy by Sid, and its patterns as regular expressions
+  # ("*" matches within one path segment).
+  assert {
+    condition = alltrue([
+      for name in concat(
+        values(module.functions.log_group_names),
+        [module.network.flow_log_group_name],
+        values(module.api.access_log_group_names),
+        ) : anytrue([
+          for pattern in one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] if s.Sid == "CloudWatchLogsEncryptsThisStacksLogGroups"]) :
+          can(regex("^${replace(replace(pattern, ".", "\\."), "*", "[^/]*")}$", "arn:aws:logs:us-east-1:123456789012:log-group:${name}"))
+      ])
+    ])
+    error_message = "The key policy must let CloudWatch Logs encrypt every log group the stack creates."
+  }
+
+  assert {
+    condition = alltrue([
+      for pattern in one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] if s.Sid == "CloudWatchLogsEncryptsThisStacksLogGroups"]) :
+      strcontains(pattern, "events-test") || strcontains(pattern, "API-Gateway-Execution-Logs_*/api")
+    ])
+    error_message = "Each log group the key policy names must be this stack's (its name, or its stage's execution logs)."
+  }
+
+  assert {
+    condition = toset(one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["aws:SourceArn"] if s.Sid == "ThisStacksTopicsDeliverEncrypted"])) == toset([
+      for k in ["standard", "fifo"] : "arn:aws:sns:us-east-1:123456789012:${module.messaging.topics[k].name}"
+    ])
+    error_message = "SNS may use the key for this stack's two work topics only."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in module.observability.alarm_names : anytrue([
+        for pattern in one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["aws:SourceArn"] if s.Sid == "ThisStacksAlarmsPublishEncrypted"]) :
+        can(regex("^${replace(pattern, "*", ".*")}$", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}"))
+      ])
+    ]) && length(module.observability.alarm_names) > 0
+    error_message = "CloudWatch may use the key for this stack's alarms."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.this.policy).Statement :
+      try(s.Condition.StringEquals["aws:SourceAccount"], "") == "123456789012" && length(try(s.Condition.ArnLike["aws:SourceArn"], [])) > 0
+      if contains(["ThisStacksTopicsDeliverEncrypted", "ThisStacksAlarmsPublishEncrypted"], s.Sid)
+    ])
+    error_message = "Service principals may use the key only for this account's sources named by aws:SourceArn."
   }
 }
 
@@ -894,10 +1158,30 @@ run "each_function_gets_only_the_table_actions_it_uses" {
         reconciler = ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
       } :
       jsonencode(sort(distinct(flatten([
-        for s in jsondecode(module.functions.policy_documents[k]).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.table_arn)
+        for s in jsondecode(module.functions.policy_documents[k]).Statement : [for a in s.Action : a if startswith(a, "dynamodb:")] if contains(s.Resource, module.data.table_arn) && s.Sid != "LogKeyItem"
       ])))) == jsonencode(expected)
     ])
     error_message = "Each function's table actions must be exactly those its code uses."
+  }
+
+  assert {
+    condition = alltrue([
+      for k, doc in module.functions.policy_documents : jsonencode([
+        for s in jsondecode(doc).Statement : s if s.Sid == "LogKeyItem"
+        ]) == jsonencode(contains(["publisher", "processor", "sequencer", "analytics", "notifier"], k) ? [{
+          Sid       = "LogKeyItem"
+          Effect    = "Allow"
+          Action    = ["dynamodb:GetItem", "dynamodb:PutItem"]
+          Resource  = [module.data.table_arn]
+          Condition = { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["KEY#log"] } }
+      }] : [])
+    ])
+    error_message = "The functions that log subjects may read and create the log key's item, and no other item through it."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["publisher", "processor", "sequencer", "analytics", "notifier"] : module.functions.environments[k]["EVENTS_TABLE_NAME"] == module.data.table_name])
+    error_message = "Every function that hashes subjects reads the log key from the events table."
   }
 
   assert {

@@ -100,6 +100,7 @@ class EventFactory:
     def __init__(self, cloud: MotoStack, app_dir: Path) -> None:
         import_service_code(app_dir)
         from chalicelib.events import NewEvent, canonical_json  # noqa: PLC0415 (the app under test)
+        from chalicelib.keys import KeyStore  # noqa: PLC0415
         from chalicelib.publishing import message_group_id  # noqa: PLC0415
         from chalicelib.repository import EventsRepository  # noqa: PLC0415
         from chalicelib.service import EventService  # noqa: PLC0415
@@ -109,7 +110,9 @@ class EventFactory:
         self._canonical = canonical_json
         self._group = message_group_id
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        self._service = EventService(EventsRepository(dynamodb, cloud.table), idempotency_ttl_seconds=86_400)
+        self._service = EventService(
+            EventsRepository(dynamodb, cloud.table), KeyStore(dynamodb, cloud.table), idempotency_ttl_seconds=86_400
+        )
         self._streams = boto3.client("dynamodbstreams", region_name="us-east-1")
         self._seen_stream_records: set[str] = set()
         self._count = 0

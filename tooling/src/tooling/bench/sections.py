@@ -6,8 +6,9 @@ Options) -> SectionResult`` (in its own module of this package if it is large) a
 ``SECTIONS``. The table, the results file and the exit status pick it up with no other change.
 
 ``zip`` and ``import`` are here; ``requests`` (``api_requests``), ``handlers`` (``handlers`` and
-its child process ``handler_child``), ``executor`` and ``localcloud`` (``local_cloud``) live in
-their own modules, imported only when their section runs (they pull in moto and the app).
+its child process ``handler_child``), ``executor`` and ``localcloud`` (``local_cloud``) and
+``reload`` (``hot_reload``) live in their own modules, imported only when their section runs
+(they pull in moto and the app).
 """
 
 from __future__ import annotations
@@ -283,6 +284,18 @@ def localcloud_section(opts: Options) -> SectionResult:
     return SectionResult(data, [Row(*row) for row in rows])
 
 
+def reload_section(opts: Options) -> SectionResult:
+    from tooling.bench import hot_reload  # noqa: PLC0415 (starts a local cloud; only this section needs it)
+
+    if not opts.zip_path.is_file():
+        raise SectionError(f"{opts.zip_path} is missing: make build first")
+    try:
+        data, rows = hot_reload.reload_rows(opts.zip_path)
+    except RuntimeError as exc:
+        raise SectionError(str(exc)) from exc
+    return SectionResult(data, [Row(*row) for row in rows])
+
+
 SECTIONS: dict[str, Section] = {
     "zip": zip_section,
     "import": import_section,
@@ -290,6 +303,7 @@ SECTIONS: dict[str, Section] = {
     "handlers": handlers_section,
     "executor": executor_section,
     "localcloud": localcloud_section,
+    "reload": reload_section,
 }
 
 

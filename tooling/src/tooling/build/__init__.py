@@ -4,8 +4,9 @@
 
 Steps, and why each exists:
 
-1. Copy the app (app.py, chalicelib/, vendor/, requirements.txt, .chalice/
-   config) into a temporary staging directory (``staging``). Chalice caches its
+1. Copy the app (app.py, chalicelib/, vendor/, .chalice/ config, and its
+   requirements.lock as the requirements.txt Chalice reads) into a temporary
+   staging directory (``staging``). Chalice caches its
    dependency zip in ``<project>/.chalice/deployments/`` under a hash that
    includes app.py and chalicelib/, so packaging in place would add a ~1 MB
    file to the app directory on every code change, and it would also pick up
@@ -13,11 +14,12 @@ Steps, and why each exists:
 2. Make the runtime wheels available offline (``staging``). Because Chalice's
    cache key includes the app code, Chalice runs ``pip download`` again after
    every code change. That needs PyPI, and it could also pick up a different
-   transitive version. Instead we keep a wheelhouse keyed by the requirements
-   file, the runtime and the architecture. We fill it once (this needs PyPI or
-   a mirror set with PIP_INDEX_URL), then point Chalice's pip at it with
-   PIP_NO_INDEX/PIP_FIND_LINKS. Later builds are offline and always use the
-   same wheel files.
+   transitive version. Instead we keep a wheelhouse keyed by the lock, the
+   runtime and the architecture. We fill it once (this needs PyPI or a mirror
+   set with PIP_INDEX_URL), every file checked against the lock's hashes, then
+   point Chalice's pip at it with PIP_NO_INDEX/PIP_FIND_LINKS; it checks the
+   same hashes again. Later builds are offline and always use the same wheel
+   files.
 3. Run ``chalice package`` with this interpreter (``chalice_package``). We keep
    only its deployment.zip. Its CloudFormation template is discarded because
    Terraform owns the infrastructure.

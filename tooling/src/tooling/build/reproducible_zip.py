@@ -88,7 +88,15 @@ def repack(source: Path, date_time: tuple[int, int, int, int, int, int]) -> byte
             unix_mode = (info.external_attr >> 16) & 0o777
             mode = EXEC_MODE if unix_mode & 0o111 else FILE_MODE
             members[name] = (zin.read(info), mode)
+    return write_members(members, date_time)
 
+
+def write_members(
+    members: Mapping[str, tuple[bytes, int]],
+    date_time: tuple[int, int, int, int, int, int],
+    compress_level: int = COMPRESS_LEVEL,
+) -> bytes:
+    """The deterministic zip of ``members`` (name -> (content, 0644 or 0755)): sorted, one timestamp."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zout:
         for name in sorted(members):
@@ -99,7 +107,7 @@ def repack(source: Path, date_time: tuple[int, int, int, int, int, int]) -> byte
             # bits; ZipInfo would otherwise pick 0 on Windows.
             info.create_system = 3
             info.external_attr = (0o100000 | mode) << 16
-            zout.writestr(info, data, compresslevel=COMPRESS_LEVEL)
+            zout.writestr(info, data, compresslevel=compress_level)
     return buffer.getvalue()
 
 

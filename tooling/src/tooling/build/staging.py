@@ -1,8 +1,13 @@
 """Steps 1 and 2 of the build: the staging copy of the app, and the wheelhouse that makes packaging offline.
 
 Only what ``chalice package`` reads is staged (never the app directory's bytecode or Chalice's
-own caches). The wheelhouse is keyed by the requirements file, the runtime and the architecture
-(from the stage's Chalice config), filled once and reused by every later build.
+own caches). The app's ``requirements.txt`` holds its direct pins; what is staged under that name,
+the file Chalice and the wheelhouse install from, is ``requirements.lock`` beside it (every
+transitive dependency with its hashes, written by ``make lock``), so every wheel that reaches the
+zip is checked against the hash locked for it: pip checks them when it fills the wheelhouse
+(``--require-hashes``) and again when Chalice takes them from it. The wheelhouse is keyed by that
+lock, the runtime and the architecture (from the stage's Chalice config), filled once and reused by
+every later build.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from tooling.build.reproducible_zip import EXCLUDED_DIR_NAMES, EXCLUDED_SUFFIXES
 # (Chalice's own default).
 DEFAULT_ARCHITECTURE = "x86_64"
 ARCH_TO_MACHINE = {"x86_64": "x86_64", "arm64": "aarch64"}
+# The app's lock, beside its requirements.txt.
+LOCK_NAME = "requirements.lock"
 # glibc of the Amazon Linux 2023 behind the python3.12+ Lambda runtimes (2.34),
 # the ceiling Chalice uses for them too (packager._RUNTIME_GLIBC).
 LAMBDA_GLIBC_MINOR = 34
@@ -37,7 +44,7 @@ def _ignore_chalice_leftovers(directory: str, names: list[str]) -> set[str]:
 
 
 def stage_app(app_dir: Path, staging: Path) -> None:
-    """Copy exactly what ``chalice package`` reads into ``staging``.
+    """Copy exactly what ``chalice package`` reads into ``staging``, the app's lock as its requirements.
 
     Symlinks are followed (for example, a contract linked into chalicelib/)
     so the zip holds the real content.
@@ -49,8 +56,14 @@ def stage_app(app_dir: Path, staging: Path) -> None:
         raise BuildError(f"{config} not found: chalice package needs the project config")
     staging.mkdir(parents=True, exist_ok=True)
     shutil.copy2(app_dir / "app.py", staging / "app.py")
-    if (app_dir / "requirements.txt").is_file():
-        shutil.copy2(app_dir / "requirements.txt", staging / "requirements.txt")
+    requirements = app_dir / "requirements.txt"
+    if requirement_lines(requirements):
+        lock = app_dir / LOCK_NAME
+        if not lock.is_file():
+            raise BuildError(f"{requirements} names dependencies but {lock} is missing: run `make lock`")
+        shutil.copy2(lock, staging / "requirements.txt")
+    elif requirements.is_file():
+        shutil.copy2(requirements, staging / "requirements.txt")
     for sub in ("chalicelib", "vendor"):
         if (app_dir / sub).is_dir():
             shutil.copytree(app_dir / sub, staging / sub, ignore=_ignore_bytecode)
@@ -103,6 +116,8 @@ def ensure_wheelhouse(
     needs no network. Two passes mirror what Chalice asks pip for: a plain
     ``pip download -r`` (Chalice's first pass, host platform), then Lambda
     platform wheels (Chalice's fallback for anything not Lambda-compatible).
+    Both require a hash for every file and check it: ``requirements`` is the
+    staged lock, and a file whose hash it does not list is never kept.
     """
     if not requirement_lines(requirements):
         return None
@@ -117,7 +132,8 @@ def ensure_wheelhouse(
     # never mistaken for a complete one, and two builds racing are harmless.
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache_root))
     try:
-        pip = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--dest", str(tmp)]
+        pip = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes"]
+        pip += ["--dest", str(tmp)]
         host = run([*pip, "-r", str(requirements)], env=env)
         if host.returncode != 0:
             raise BuildError(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tooling.chaos.table import ANALYTICS_SK, HEAD_SK, SEQUENCER_SK, batch_get, item_key, subject_pk
+from tooling.events_table import ANALYTICS_SK, HEAD_SK, SEQUENCER_SK, batch_get, item_key, subject_pk
 
 
 @dataclass

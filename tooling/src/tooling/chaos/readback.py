@@ -18,7 +18,7 @@ import requests
 
 from tooling.chaos.invariants import Answer, Posted, QueueMessage, Snapshot, StoredEvent, SubjectRecord, Violation
 from tooling.chaos.queues import dead_letter_contents
-from tooling.chaos.table import (
+from tooling.events_table import (
     ANALYTICS_SK,
     HEAD_SK,
     SEQUENCER_SK,
@@ -26,6 +26,7 @@ from tooling.chaos.table import (
     idempotency_item_key,
     item_key,
     plain,
+    pointer_key,
     subject_pk,
 )
 
@@ -136,7 +137,7 @@ def collect(
     ids = {e.id for r in records.values() for e in r.events} | {a.event_id for a in answers if a.event_id}
     pointers = {
         str(item["pk"]).removeprefix("EVENT#"): (str(item["subject"]), int(item["position"]))
-        for item in batch_get(dynamodb, table, [item_key(f"EVENT#{i}", "POINTER") for i in sorted(ids)])
+        for item in batch_get(dynamodb, table, [pointer_key(i) for i in sorted(ids)])
     }
     keys = sorted({p.key for p in posted.values() if p.key})
     idempotency = {

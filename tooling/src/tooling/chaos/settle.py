@@ -27,7 +27,7 @@ import requests
 
 from tooling.chaos.monitor import LaneMonitor
 from tooling.chaos.queues import WORK_QUEUES, queue_depth
-from tooling.chaos.table import HEAD_SK, batch_get, item_key, subject_pk
+from tooling.events_table import HEAD_SK, batch_get, event_key, item_key, subject_pk
 
 
 def pending_entries(dynamodb: Any, table: str, accepted: Mapping[str, int]) -> list[dict[str, Any]]:
@@ -38,9 +38,12 @@ def pending_entries(dynamodb: Any, table: str, accepted: Mapping[str, int]) -> l
     index Query makes moto sort every item of the table (the local cloud's own hot spot).
     """
     keys = [
-        item_key(subject_pk(subject), sk)
+        key
         for subject, count in accepted.items()
-        for sk in (HEAD_SK, *(f"EVENT#{position:012d}" for position in range(1, count + 1)))
+        for key in (
+            item_key(subject_pk(subject), HEAD_SK),
+            *(event_key(subject, position) for position in range(1, count + 1)),
+        )
     ]
     items = batch_get(
         dynamodb,

@@ -1,5 +1,5 @@
 """Day-two operations against any deployed environment, reading only build/<env>/outputs.json.
 
-``make redrive`` and ``make replay-failures`` run ``python -m tooling.ops``; ``target`` is the
-environment as the commands see it, ``redrive`` and ``replay`` the two operations.
+``make status``, ``logs``, ``trace``, ``redrive`` and ``replay-failures`` run ``python -m tooling.ops``;
+``target`` is the environment as the commands see it, one module per operation.
 """

@@ -18,13 +18,15 @@ def replay_failures(target: Target, limit: int) -> dict[str, Any]:
     import_service_code()
     from aws_lambda_powertools import Logger  # noqa: PLC0415 (the app's code, importable from here on)
 
+    from chalicelib.keys import KeyStore  # noqa: PLC0415
     from chalicelib.lanes import Lanes  # noqa: PLC0415
     from chalicelib.publishing import Publisher  # noqa: PLC0415
     from chalicelib.replay import StreamFailureReplayer  # noqa: PLC0415
     from chalicelib.repository import EventsRepository  # noqa: PLC0415
 
     dynamodb = target.client("dynamodb")
-    repository = EventsRepository(dynamodb, target.output("events_table_name"))
+    table = target.output("events_table_name")
+    repository = EventsRepository(dynamodb, table)
     publisher = Publisher(
         target.client("sns"),
         target.client("kinesis"),
@@ -32,6 +34,7 @@ def replay_failures(target: Target, limit: int) -> dict[str, Any]:
         fifo_topic_arn=target.output("fifo_topic_arn"),
         stream_name=target.output("events_stream_name"),
         logger=Logger(service="ops"),
+        subject_hash=KeyStore(dynamodb, table).subject_hash,
     )
     replayer = StreamFailureReplayer(
         repository,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tooling.chaos.table import idempotency_item_key
+from tooling.events_table import idempotency_item_key
 from tooling.repository import import_service_code
 
 

@@ -1,8 +1,11 @@
-"""The events table as the run reads it: its keys, and consistent reads by key in batches.
+"""The events table as the tools read it (the chaos run, ``make trace``): its keys, and consistent
+reads by key in batches.
 
+The keys are spelled here again rather than imported from the service (``chalicelib.items``):
+the tools read any deployed version of the table from outside, as an operator would.
 Reads by key rather than through an index or a scan: BatchGetItem of the run's own items is cheap
 everywhere, where an index Query makes moto list every item of the table. BatchGetItem is not an
-operation any fault rule of the run names, so these reads are never faulted.
+operation any fault rule of the chaos run names, so these reads are never faulted.
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ def plain(item: dict[str, Any]) -> dict[str, Any]:
 
 def subject_pk(subject: str) -> str:
     return f"SUBJECT#{subject}"
+
+
+def pointer_key(event_id: str) -> dict[str, Any]:
+    return item_key(f"EVENT#{event_id}", "POINTER")
+
+
+def event_key(subject: str, position: int) -> dict[str, Any]:
+    return item_key(subject_pk(subject), f"EVENT#{position:012d}")
 
 
 def item_key(pk: str, sk: str) -> dict[str, Any]:

@@ -1,0 +1,160 @@
+"""The local cloud's state survives a restart and can be saved and loaded by name: every resource,
+item, message, stream record and checkpoint; a snapshot it cannot use is refused untouched, and a
+write that fails leaves the previous snapshot whole."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from localcloud import snapshots
+from localcloud.testing import Cloud, read_records, running_cloud, wait_for
+
+FUNCTIONS = Path(__file__).with_name("functions")
+
+
+def _some_state(cloud: Cloud) -> dict[str, Any]:
+    """A table with items and a stream, a queue with a waiting and an in-flight message, a stream of
+    records, a function; returns what to find again."""
+    dynamodb, sqs, kinesis = cloud.client("dynamodb"), cloud.client("sqs"), cloud.client("kinesis")
+    dynamodb.create_table(
+        TableName="kept",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    for n in range(3):
+        dynamodb.put_item(TableName="kept", Item={"id": {"S": f"item-{n}"}, "n": {"N": str(n)}})
+    url = sqs.create_queue(QueueName="kept")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="in flight")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=600)
+    sqs.send_message(QueueUrl=url, MessageBody="waiting")
+    kinesis.create_stream(StreamName="kept", ShardCount=1)
+    kinesis.put_record(StreamName="kept", Data=b"record", PartitionKey="p")
+    name, _ = cloud.function("echo", name="kept")
+    kms = cloud.client("kms")
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    signature = kms.sign(KeyId=signing, Message=b"kept", SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"]
+    return {"queue": url, "function": name, "key": signing, "signature": signature}
+
+
+def _assert_state(cloud: Cloud, kept: dict[str, Any]) -> None:
+    dynamodb, sqs, kinesis = cloud.client("dynamodb"), cloud.client("sqs"), cloud.client("kinesis")
+    items = dynamodb.scan(TableName="kept")["Items"]
+    assert sorted(item["id"]["S"] for item in items) == ["item-0", "item-1", "item-2"]
+    stream_arn = dynamodb.describe_table(TableName="kept")["Table"]["LatestStreamArn"]
+    streams = cloud.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    assert len(streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]) == 3
+    counts = sqs.get_queue_attributes(
+        QueueUrl=kept["queue"], AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert counts == {"ApproximateNumberOfMessages": "1", "ApproximateNumberOfMessagesNotVisible": "1"}
+    shard_id = kinesis.describe_stream(StreamName="kept")["StreamDescription"]["Shards"][0]["ShardId"]
+    k_iterator = kinesis.get_shard_iterator(StreamName="kept", ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=k_iterator["ShardIterator"])["Records"]] == [b"record"]
+    reply = cloud.client("lambda").invoke(FunctionName=kept["function"], Payload=b'{"k": 1}')
+    assert json.loads(reply["Payload"].read())["event"] == {"k": 1}
+    verified = cloud.client("kms").verify(
+        KeyId=kept["key"], Message=b"kept", Signature=kept["signature"], SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )
+    assert verified["SignatureValid"]
+
+
+def test_a_restart_brings_back_every_resource_item_message_and_record(tmp_path: Path) -> None:
+    with running_cloud(tmp_path, FUNCTIONS, persist=True) as cloud:
+        kept = _some_state(cloud)
+    assert (tmp_path / "state" / "state.pickle").is_file()
+
+    with running_cloud(tmp_path, FUNCTIONS, persist=True) as again:
+        assert again.server.restored_from == str(tmp_path / "state" / "state.pickle")
+        _assert_state(again, kept)
+
+
+def test_a_stream_mapping_goes_on_from_its_checkpoint_after_a_restart(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    with running_cloud(tmp_path, FUNCTIONS, persist=True) as cloud:
+        kinesis = cloud.client("kinesis")
+        kinesis.create_stream(StreamName="s", ShardCount=1)
+        arn = kinesis.describe_stream(StreamName="s")["StreamDescription"]["StreamARN"]
+        name, _ = cloud.function("recorder", env={"RECORD_FILE": str(records)})
+        cloud.client("lambda").create_event_source_mapping(
+            EventSourceArn=arn, FunctionName=name, StartingPosition="TRIM_HORIZON", BatchSize=10
+        )
+        for n in range(3):
+            kinesis.put_record(StreamName="s", Data=f"before-{n}".encode(), PartitionKey="p")
+        wait_for(lambda: len(read_records(records)) == 3, "the first three records", timeout=20)
+
+    with running_cloud(tmp_path, FUNCTIONS, persist=True) as again:
+        again.client("kinesis").put_record(StreamName="s", Data=b"after", PartitionKey="p")
+        wait_for(lambda: len(read_records(records)) >= 4, "the record put after the restart", timeout=20)
+
+    assert [record["data"] for record in read_records(records)] == ["before-0", "before-1", "before-2", "after"]
+
+
+def test_a_named_state_is_saved_and_loaded_back_in_place(cloud: Cloud) -> None:
+    kept = _some_state(cloud)
+    control = f"{cloud.endpoint_url}/_localcloud/snapshot"
+
+    saved = requests.post(f"{control}/save", params={"name": "seeded"}, timeout=60).json()
+    cloud.client("dynamodb").put_item(TableName="kept", Item={"id": {"S": "after-the-save"}})
+    cloud.client("sqs").delete_queue(QueueUrl=kept["queue"])
+    loaded = requests.post(f"{control}/load", params={"name": "seeded"}, timeout=60).json()
+
+    assert saved["bytes"] > 0
+    assert loaded["bytes"] == saved["bytes"]
+    _assert_state(cloud, kept)
+    missing = requests.post(f"{control}/load", params={"name": "never-saved"}, timeout=60)
+    assert missing.status_code == 400
+    assert "no snapshot named 'never-saved'" in missing.json()["message"]
+
+
+def test_a_snapshot_of_another_moto_is_refused_and_changes_nothing(cloud: Cloud) -> None:
+    _some_state(cloud)
+    header = replace(snapshots.Header.current(), moto="0.0.1")
+    foreign = pickle.dumps((asdict(header), {}))
+
+    with pytest.raises(snapshots.SnapshotError, match=r"moto 0\.0\.1.*make local-reset"):
+        snapshots.restore(foreign, "old.pickle")
+
+    assert len(cloud.client("dynamodb").scan(TableName="kept")["Items"]) == 3
+
+
+def test_a_failed_write_leaves_the_previous_snapshot_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "state.pickle"
+    snapshots.write(path, b"previous")
+
+    def crash(_: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr("localcloud.snapshots.os.fsync", crash)
+    with pytest.raises(OSError, match="disk gone"):
+        snapshots.write(path, b"next")
+
+    assert path.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.pickle"]
+
+
+@pytest.mark.parametrize("name", ["", ".hidden", "../escape", "a/b"])
+def test_a_name_that_could_leave_the_snapshot_folder_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(snapshots.SnapshotError, match="letters, digits"):
+        snapshots.named(tmp_path, name)
+
+
+def test_a_forked_save_writes_the_running_state(cloud: Cloud, tmp_path: Path) -> None:
+    kept = _some_state(cloud)
+    path = tmp_path / "forked.pickle"
+
+    assert snapshots.save_in_child(path)
+
+    cloud.client("dynamodb").delete_table(TableName="kept")
+    snapshots.restore(path.read_bytes(), str(path))
+    _assert_state(cloud, kept)
