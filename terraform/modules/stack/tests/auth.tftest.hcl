@@ -27,7 +27,7 @@ run "api_keys_alone_by_default" {
 
   assert {
     condition = alltrue(flatten([
-      for path, item in jsondecode(module.api.openapi_body).paths : [
+      for path, item in jsondecode(module.api.openapi_bodies["regional"]).paths : [
         for method, operation in item : path == "/health" && method == "get" ? operation.security == [] : operation.security == [{ api_key = [] }]
       ]
     ]))
@@ -49,7 +49,7 @@ run "cognito_provisions_a_pool_for_the_contract_s_scopes" {
 
   assert {
     condition = alltrue([
-      for path, item in jsondecode(module.api.openapi_body).paths : alltrue([
+      for path, item in jsondecode(module.api.openapi_bodies["regional"]).paths : alltrue([
         for method, operation in item : (
           path == "/health" && method == "get" ? operation.security == [] : (
             operation.security[0].api_key == [] &&
@@ -64,14 +64,14 @@ run "cognito_provisions_a_pool_for_the_contract_s_scopes" {
 
   assert {
     condition = (
-      jsondecode(module.api.openapi_body).paths["/v1/events"].post.security == [{ api_key = [], cognito = ["events/write"] }] &&
-      jsondecode(module.api.openapi_body).paths["/v1/events"].get.security == [{ api_key = [], cognito = ["events/read"] }]
+      jsondecode(module.api.openapi_bodies["regional"]).paths["/v1/events"].post.security == [{ api_key = [], cognito = ["events/write"] }] &&
+      jsondecode(module.api.openapi_bodies["regional"]).paths["/v1/events"].get.security == [{ api_key = [], cognito = ["events/read"] }]
     )
     error_message = "Writing needs events/write, reading events/read."
   }
 
   assert {
-    condition     = jsondecode(module.api.openapi_body).components.securitySchemes.cognito["x-amazon-apigateway-authorizer"].providerARNs == [module.auth[0].user_pool_arn]
+    condition     = jsondecode(module.api.openapi_bodies["regional"]).components.securitySchemes.cognito["x-amazon-apigateway-authorizer"].providerARNs == [module.auth[0].user_pool_arn]
     error_message = "Both APIs' authorizer must name the stack's pool."
   }
 
@@ -109,7 +109,7 @@ run "iam_signs_every_secured_operation" {
 
   assert {
     condition = alltrue(flatten([
-      for path, item in jsondecode(module.api.openapi_body).paths : [
+      for path, item in jsondecode(module.api.openapi_bodies["regional"]).paths : [
         for method, operation in item : path == "/health" && method == "get" ? operation.security == [] : operation.security == [{ api_key = [], sigv4 = [] }]
       ]
     ]))
@@ -117,7 +117,7 @@ run "iam_signs_every_secured_operation" {
   }
 
   assert {
-    condition     = length(module.auth) == 0 && !strcontains(module.api.openapi_body, "x-amazon-apigateway-authorizer")
+    condition     = length(module.auth) == 0 && !strcontains(join("", values(module.api.openapi_bodies)), "x-amazon-apigateway-authorizer")
     error_message = "No user pool and no authorizer with iam."
   }
 }

@@ -24,7 +24,6 @@ from tooling.events_table import (
     SEQUENCER_SK,
     batch_get,
     idempotency_item_key,
-    item_key,
     plain,
     pointer_key,
     subject_pk,
