@@ -39,6 +39,7 @@ from localcloud.apigateway.gateway_responses import (
     parse_proxy_response,
     render_gateway_response,
 )
+from localcloud.apigateway.generation import install_change_tracking
 from localcloud.apigateway.import_fidelity import install_import_fidelity
 from localcloud.apigateway.proxy_event import (
     EventInputs,
@@ -56,7 +57,6 @@ from localcloud.apigateway.routes import (
     RouteMatch,
     deployed_stage,
     find_rest_api,
-    install_change_tracking,
     route_table,
     valid_api_key_id,
 )

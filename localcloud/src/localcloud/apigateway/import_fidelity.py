@@ -33,8 +33,9 @@ import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from localcloud.apigateway.generation import bump_generation
 from localcloud.apigateway.request_validation import model_url
-from localcloud.apigateway.routes import bump_generation, resource_paths
+from localcloud.apigateway.routes import resource_paths
 from localcloud.moto_patches.internals import APIGatewayBackend, RestAPI
 
 _OPERATION_KEYS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})

@@ -2,18 +2,17 @@
 
 Everything here reads moto's in-memory API Gateway backend; nothing comes from
 the contract file. Lookups that would otherwise walk every resource or usage
-plan per request are cached and invalidated by a generation counter that every
-mutating control-plane call bumps (see `install_change_tracking`).
+plan per request are cached and invalidated by the control plane's generation
+counter (``generation``: every mutating call bumps it).
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.apigateway.generation import current_generation
 from localcloud.moto_patches.internals import (
     DEFAULT_ACCOUNT_ID,
     APIGatewayBackend,
@@ -24,68 +23,8 @@ from localcloud.moto_patches.internals import (
     apigateway_backends,
 )
 
-# Control-plane methods whose name starts like this change what the data plane serves.
-_MUTATOR_PREFIXES = ("create_", "put_", "update_", "delete_", "import_")
-_TRACKED_MARK = "_localcloud_tracked"
 # Invalid keys sent by clients are cached too; cap the cache so they cannot grow it forever.
 _KEY_CACHE_LIMIT = 4096
-
-_GENERATION_ATTRIBUTE = "_localcloud_generation"
-
-
-class _Generation:
-    """A counter of control-plane changes."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def _shared_generation() -> _Generation:
-    # Kept on moto's class, not in this module: if this module is imported twice under two
-    # names, the copy that installed the tracking and the copy serving must share one counter.
-    existing: _Generation | None = getattr(APIGatewayBackend, _GENERATION_ATTRIBUTE, None)
-    if existing is None:
-        existing = _Generation()
-        setattr(APIGatewayBackend, _GENERATION_ATTRIBUTE, existing)
-    return existing
-
-
-_GENERATION = _shared_generation()
-
-
-def current_generation() -> int:
-    """Return the counter that changes whenever API Gateway control-plane state may have changed."""
-    return _GENERATION.value
-
-
-def bump_generation() -> None:
-    """Invalidate every cached route table and key check."""
-    with _GENERATION.lock:
-        _GENERATION.value += 1
-
-
-def _tracked(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        finally:
-            # Bump after the change (even a failed one may have half-applied it), so a
-            # table built while the call ran is already stale when the call returns.
-            bump_generation()
-
-    setattr(wrapper, _TRACKED_MARK, True)
-    return wrapper
-
-
-def install_change_tracking() -> None:
-    """Wrap moto's mutating API Gateway backend methods so caches see every change (idempotent)."""
-    for name in [*vars(APIGatewayBackend), "reset"]:
-        attribute = getattr(APIGatewayBackend, name)
-        mutates = name == "reset" or name.startswith(_MUTATOR_PREFIXES)
-        if mutates and callable(attribute) and not getattr(attribute, _TRACKED_MARK, False):
-            setattr(APIGatewayBackend, name, _tracked(attribute))
 
 
 # --------------------------------------------------------------------------- lookup
