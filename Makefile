@@ -272,7 +272,7 @@ property-test: venv  ## Hypothesis: each consumer under duplicates, reorders, dr
 # -- Terraform checks (offline: the provider mirror or registry, no cloud) ---------------------------
 
 TF_ENVS := $(ENVS)
-TF_MODULES := network data messaging streaming functions api waf observability stack
+TF_MODULES := network data messaging streaming functions api auth waf observability stack
 TF_CHECK_DIR := $(abspath $(BUILD))/terraform
 CHECKOV_VENV := .venv-checkov
 

@@ -28,6 +28,7 @@ from chalicelib.http import (
     parse_json_request,
     request_id,
 )
+from chalicelib.identity import caller_of
 from chalicelib.retry import Deadline
 from chalicelib.service import parse_limit
 
@@ -116,7 +117,7 @@ def create_event() -> Response:
     if key is not None:
         contract.validate_parameter("createEvent", "Idempotency-Key", key)
     deadline = Deadline.from_context(app.lambda_context, API_RESERVE_SECONDS)
-    event, created = components.event_service().create(new, key, deadline)
+    event, created = components.event_service().create(new, key, deadline, caller_of(request.context))
     logger = components.logger()
     logger.append_keys(event_id=event.id)
     logger.info("accepted" if created else "idempotent retry: the first event answered")

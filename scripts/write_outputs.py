@@ -4,7 +4,8 @@ outputs.json is the interface the integration and contract tests read: at least
 edge_api_url, regional_api_url (base URLs reachable from this machine),
 api_key, aws_endpoint_url (empty for real AWS) and region, plus every other
 stack output. Against an emulator (AWS_ENDPOINT_URL set), API URLs take
-LocalStack's path form, which the local cloud and LocalStack both serve.
+LocalStack's path form, which the local cloud and LocalStack both serve, and so
+does the user pool's token endpoint (auth_mode cognito).
 
 The file holds the API key, so it is readable by its owner alone from the first
 byte: it is written to a temporary file that is created 0600 beside it and then
@@ -44,6 +45,8 @@ def build_outputs(tf: dict[str, Any], endpoint: str) -> dict[str, Any]:
     if endpoint:
         outputs["edge_api_url"] = emulator_url(endpoint, tf["edge_api_id"], tf["stage_name"])
         outputs["regional_api_url"] = emulator_url(endpoint, tf["regional_api_id"], tf["stage_name"])
+        if tf.get("cognito_token_url"):
+            outputs["cognito_token_url"] = f"{endpoint.rstrip('/')}/_aws/cognito-idp/oauth2/token"
     return outputs
 
 

@@ -61,8 +61,13 @@ def pointer_key(event_id: str) -> dict[str, Any]:
     return key(f"EVENT#{event_id}", "POINTER")
 
 
-def idempotency_key(idempotency: str) -> dict[str, Any]:
-    return key(f"IDEMPOTENCY#{idempotency}", "KEY")
+def idempotency_key(idempotency: str, caller_scope: str | None) -> dict[str, Any]:
+    """A caller's key (``caller_scope``: ``identity.Caller.scope``), or one stored before keys were scoped (None).
+
+    The caller is in the sort key, so no ``Idempotency-Key`` a client sends can spell another
+    caller's item, nor an unscoped one a scoped item.
+    """
+    return key(f"IDEMPOTENCY#{idempotency}", "KEY" if caller_scope is None else f"CALLER#{caller_scope}")
 
 
 def _bucket(text: str) -> str:

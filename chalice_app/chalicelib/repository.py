@@ -12,7 +12,10 @@ event                SUBJECT#<s> / EVENT#<pos>       the event, ``status``, ``se
 sequencer lane       SUBJECT#<s> / LANE#sequencer    ``last_sequence``
 analytics lane       SUBJECT#<s> / LANE#analytics    ``counted_through`` and the statistics
 pointer              EVENT#<id> / POINTER            subject and position, for reads by id
-idempotency key      IDEMPOTENCY#<key> / KEY         body fingerprint and the event it made (TTL)
+idempotency key      IDEMPOTENCY#<key> / CALLER#<c>  body fingerprint and the event it made (TTL);
+                                                     ``c`` is the caller's scope (a hash of who
+                                                     called), so keys are per caller. Keys stored
+                                                     before that have sk ``KEY`` (read only)
 reconciler           RECONCILER / CHECKPOINT         where the next reconcile run starts
 secret key           KEY#<purpose> / <version>       ``secret``: 32 random bytes (``keys`` says why
                                                      here and how they stay out of every lane)
@@ -87,6 +90,7 @@ class IdempotencyRecord:
     key: str
     fingerprint: str
     event_id: str
+    caller_scope: str | None  # whose key (identity.Caller.scope); None: stored before keys were scoped
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,12 @@ class EventsRepository:
         item = self.get(items.event_key(pointer["subject"], int(pointer["position"])))
         return items.event_from_item(item) if item else None
 
-    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
-        item = self.get(items.idempotency_key(key))
+    def get_idempotency(self, key: str, caller_scope: str | None) -> IdempotencyRecord | None:
+        item = self.get(items.idempotency_key(key, caller_scope))
         if item is None or int(item.get("expires_at", 0)) < time.time():
             # DynamoDB deletes expired items lazily; an expired key is a free key.
             return None
-        return IdempotencyRecord(key=key, fingerprint=item["fingerprint"], event_id=item["event_id"])
+        return IdempotencyRecord(key, item["fingerprint"], item["event_id"], caller_scope)
 
     def events_between(self, subject: str, first: int, last: int, limit: int | None = None) -> list[dict[str, Any]]:
         """The subject's event items at positions first..last, in position order (plain values)."""
@@ -373,7 +377,7 @@ class EventsRepository:
                     "Put": {
                         "TableName": self._table,
                         "Item": {
-                            **items.idempotency_key(idempotency.key),
+                            **items.idempotency_key(idempotency.key, idempotency.caller_scope),
                             **items.serialize(
                                 {
                                     "entity": "idempotency",

@@ -1,4 +1,14 @@
-"""The API's use cases: accept, read, list and report, on top of the repository."""
+"""The API's use cases: accept, read, list and report, on top of the repository.
+
+Idempotency keys belong to their caller (``identity.Caller``): two callers sending the same
+``Idempotency-Key`` get two independent events, and neither can replay, block or probe the
+other's. Keys stored before they were scoped by caller, when one shared API key was every caller's
+identity, are still honoured on a miss until their TTL removes them (24 hours), so a retry that
+spans the upgrade is answered with its first event rather than stored twice; nothing writes them
+any more, and ``repository`` keeps them apart from the scoped ones. That look-up costs one more
+read for a key not seen before: once every environment has run with scoped keys for a day, the
+fallback in ``create`` can go.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ from chalicelib import contract
 from chalicelib.cursor import decode_cursor, encode_cursor
 from chalicelib.errors import BadRequestError, ConflictError, NotFoundError, ValidationError
 from chalicelib.events import NewEvent, StoredEvent
+from chalicelib.identity import ANONYMOUS_CALLER, Caller
 from chalicelib.keys import CURSOR_KEY, KeyStore
 from chalicelib.repository import (
     EventsRepository,
@@ -47,10 +58,16 @@ class EventService:
         new: NewEvent,
         idempotency_key: str | None,
         deadline: Deadline = Deadline(None),
+        caller: Caller = ANONYMOUS_CALLER,
     ) -> tuple[StoredEvent, bool]:
-        """Accept an event; returns it and whether it was created now (False: idempotent replay)."""
+        """Accept an event; returns it and whether it was created now (False: idempotent replay).
+
+        ``idempotency_key`` is the caller's own: the same key from another caller is another key.
+        """
         if idempotency_key is not None:
-            replay = self._replay(idempotency_key, new.fingerprint)
+            replay = self._replay(idempotency_key, caller.scope, new.fingerprint) or self._replay(
+                idempotency_key, None, new.fingerprint
+            )
             if replay is not None:
                 return replay, False
         received_at = self._clock()
@@ -63,19 +80,22 @@ class EventService:
             occurred_at=format_rfc3339(new.occurred_at or received_at),
             received_at=format_rfc3339(received_at),
         )
-        claim = None if idempotency_key is None else IdempotencyRecord(idempotency_key, new.fingerprint, item.id)
+        claim = None
+        if idempotency_key is not None:
+            claim = IdempotencyRecord(idempotency_key, new.fingerprint, item.id, caller.scope)
         try:
             return self._repo.accept(item, claim, self._ttl, deadline), True
         except IdempotencyKeyTakenError:
-            # A concurrent request with the same key won the race: answer as its retry would be answered.
+            # A concurrent request of this caller with the same key won the race: answer as its retry would be.
             assert idempotency_key is not None
-            replay = self._replay(idempotency_key, new.fingerprint)
+            replay = self._replay(idempotency_key, caller.scope, new.fingerprint)
             if replay is None:
                 raise
             return replay, False
 
-    def _replay(self, key: str, fingerprint: str) -> StoredEvent | None:
-        record = self._repo.get_idempotency(key)
+    def _replay(self, key: str, caller_scope: str | None, fingerprint: str) -> StoredEvent | None:
+        """The event a key already made (None: the key is free); ``caller_scope`` None reads an unscoped key."""
+        record = self._repo.get_idempotency(key, caller_scope)
         if record is None:
             return None
         if record.fingerprint != fingerprint:

@@ -1,9 +1,10 @@
 """The API Gateway data plane in front of an in-process moto server, over a Lambda double.
 
-The server's WSGI app is `wrap_wsgi_app(moto's app, FakeLambda())`: the fake stands in
-for the Lambda executor (built and tested elsewhere), records each proxy event and
-answers per function name, so the test_apigateway_* modules exercise only the gateway:
-routing, keys, the event, the response mapping and gateway responses. The API is created
+The server's WSGI app is `wrap_wsgi_app(moto's app, FakeLambda())` behind the user pool
+token endpoint, as in the local cloud: the fake stands in for the Lambda executor (built and
+tested elsewhere), records each proxy event and answers per function name, so the
+test_apigateway_* modules exercise only the gateway: routing, keys, authorizers, the event,
+the response mapping and gateway responses. The API is created
 through boto3 from an OpenAPI body, as Terraform does. conftest.py's module-scoped
 ``gateway`` fixture is ``running_gateway()``: one gateway per test module.
 """
@@ -24,6 +25,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
+from localcloud.cognitoidp.token_endpoint import wrap_wsgi_app as wrap_with_token_endpoint
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -205,7 +207,7 @@ class Gateway:
 
 
 def _start_server(fake: FakeLambda) -> tuple[Any, str]:
-    app = wrap_wsgi_app(DomainDispatcherApplication(create_backend_app), fake)
+    app = wrap_with_token_endpoint(wrap_wsgi_app(DomainDispatcherApplication(create_backend_app), fake))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     assert server.server_port != 4566  # never the developer's local cloud port
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -19,7 +19,7 @@ from localcloud import settings
 
 PACKAGE_DIR = Path(settings.__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent  # localcloud/: src/, tests/, README.md, pyproject.toml
-ROOMS = {"apigateway", "awslambda", "event_sources", "events", "moto_patches", "chaos"}
+ROOMS = {"apigateway", "awslambda", "cognitoidp", "event_sources", "events", "moto_patches", "chaos"}
 ROOT_MODULES = {
     "__init__",
     "__main__",

@@ -73,15 +73,16 @@ def test_same_idempotency_key_racing_returns_the_winner(moto_stack: MotoStack) -
     real_lookup = components.repository().get_idempotency
     calls = {"n": 0}
 
-    def miss_first_time(key: str) -> Any:
+    def miss_first_time(key: str, caller_scope: str | None) -> Any:
         calls["n"] += 1
-        return None if calls["n"] == 1 else real_lookup(key)
+        return None if calls["n"] == 1 else real_lookup(key, caller_scope)
 
     components.repository().get_idempotency = miss_first_time  # type: ignore[method-assign]
     replay, created_again = service.create(new, "race-key")
     assert not created_again
     assert replay.id == winner.id
-    assert calls["n"] == 2
+    # The caller's key (missed), the unscoped key of old (free), the caller's key again after losing the race.
+    assert calls["n"] == 3
     assert [e.id for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [winner.id]
 
 

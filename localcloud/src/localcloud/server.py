@@ -1,9 +1,10 @@
 """The local cloud in one process: moto's server plus the pieces moto lacks.
 
 Request path: Guard (only this machine's tools: no foreign Host, no browser
-page) -> ControlApp (/_localcloud/*, /_localstack/chaos/*) -> API Gateway
-data plane (/restapis/<id>/<stage>/_user_request_/...) -> fault injection
-(chaos; AWS API requests only) -> moto's own dispatcher, CORS off. Beside it run the
+page) -> ControlApp (/_localcloud/*, /_localstack/chaos/*) -> user pool token
+endpoint (/_aws/cognito-idp/oauth2/token) -> API Gateway data plane
+(/restapis/<id>/<stage>/_user_request_/...) -> fault injection (chaos; AWS API
+requests only) -> moto's own dispatcher, CORS off. Beside it run the
 executor (warm Lambda workers, which also applies Lambda faults), the event
 source mapping pollers, the scheduler and the log shipper.
 """
@@ -40,6 +41,7 @@ from localcloud.awslambda.logs import LogShipper
 from localcloud.awslambda.payloads import sns_event
 from localcloud.chaos.faults import ChaosControl, FaultRegistry
 from localcloud.chaos.faults import wrap_wsgi_app as wrap_with_faults
+from localcloud.cognitoidp.token_endpoint import wrap_wsgi_app as wrap_with_token_endpoint
 from localcloud.control import ControlApp
 from localcloud.event_sources.mappings import MappingSupervisor
 from localcloud.events.scheduler import Scheduler
@@ -195,7 +197,7 @@ class LocalCloud:
         # Faults sit inside the gateway: its data plane is never faulted by a request
         # rule (its functions can be, by a Lambda fault in the executor).
         aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
-        gateway = wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor))
+        gateway = wrap_with_token_endpoint(wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor)))
         control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults), self.snapshot)
         server.app = Guard(self._noting_changes(control), settings.allowed_hosts)
 

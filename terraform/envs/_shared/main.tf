@@ -37,6 +37,8 @@ module "stack" {
   reconcile_schedule_expression = var.reconcile_schedule_expression
   reconcile_after_seconds       = var.reconcile_after_seconds
   stage_name                    = var.stage_name
+  auth_mode                     = var.auth_mode
+  cognito_domain_prefix         = var.cognito_domain_prefix
   api_logging_level             = var.api_logging_level
   api_throttling_rate_limit     = var.api_throttling_rate_limit
   api_throttling_burst_limit    = var.api_throttling_burst_limit

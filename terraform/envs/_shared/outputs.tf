@@ -41,6 +41,36 @@ output "api_key" {
   sensitive   = true
 }
 
+output "api_key_id" {
+  description = "ID of the default API key (the caller identity of its requests in auth_mode api_key)."
+  value       = module.stack.api_key_id
+}
+
+output "auth_mode" {
+  description = "How API callers are authenticated: api_key, cognito or iam."
+  value       = module.stack.auth_mode
+}
+
+output "cognito_user_pool_id" {
+  description = "With auth_mode cognito: the user pool that issues the callers' tokens."
+  value       = module.stack.cognito_user_pool_id
+}
+
+output "cognito_client_id" {
+  description = "With auth_mode cognito: the machine client's id (its secret: aws cognito-idp describe-user-pool-client --user-pool-id <cognito_user_pool_id> --client-id <cognito_client_id> --query UserPoolClient.ClientSecret --output text)."
+  value       = module.stack.cognito_client_id
+}
+
+output "cognito_token_url" {
+  description = "With auth_mode cognito: the OAuth2 token endpoint (client-credentials grant)."
+  value       = module.stack.cognito_token_url
+}
+
+output "cognito_scopes" {
+  description = "With auth_mode cognito: the scopes the machine client may request."
+  value       = module.stack.cognito_scopes
+}
+
 output "events_table_name" {
   description = "Name of the events table."
   value       = module.stack.events_table_name

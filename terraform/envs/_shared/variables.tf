@@ -168,6 +168,23 @@ variable "stage_name" {
   default     = null
 }
 
+variable "auth_mode" {
+  description = "How API callers are authenticated: api_key (the default), cognito (also an OAuth2 access token of the stack's user pool) or iam (also SigV4); the API key stays required in every mode."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.auth_mode == null ? true : contains(["api_key", "cognito", "iam"], var.auth_mode)
+    error_message = "auth_mode must be api_key, cognito or iam (or null for the stack's default, api_key)."
+  }
+}
+
+variable "cognito_domain_prefix" {
+  description = "With auth_mode cognito: prefix of the user pool's domain (its token endpoint); null means \"<name_prefix>-<environment>-<account id>\"."
+  type        = string
+  default     = null
+}
+
 variable "api_logging_level" {
   description = "Execution logging level of the API stages: OFF, ERROR or INFO."
   type        = string

@@ -41,3 +41,7 @@ functions = {
 # Repair what is still pending after a minute (the least the stack allows) rather than five, so a
 # local run settles, and its pending index empties, within a minute of the last accept.
 reconcile_after_seconds = 60
+
+# API keys alone identify callers here (the default). auth_mode = "cognito" makes the local
+# cloud verify user-pool tokens as API Gateway does (localcloud/README.md says how to get one).
+auth_mode = "api_key"

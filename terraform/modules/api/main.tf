@@ -11,8 +11,7 @@ locals {
 }
 
 ################################################################################
-# OpenAPI body: the contract plus one AWS_PROXY integration per operation,
-# request validation, and each endpoint's TLS policy
+# The contract and its operations
 ################################################################################
 
 locals {
@@ -27,6 +26,77 @@ locals {
     passthroughBehavior = "when_no_match"
   }
 
+  contract_operations = flatten([
+    for path, item in local.contract.paths : [
+      for method, operation in item : { path = path, method = method, operation = operation }
+      if contains(local.http_methods, lower(method))
+    ]
+  ])
+
+  # The scopes the contract's operations name (x-oauth-scopes): one of them is
+  # what a cognito token needs for that operation.
+  oauth_scopes = sort(distinct(flatten([for o in local.contract_operations : try(o.operation["x-oauth-scopes"], [])])))
+}
+
+################################################################################
+# Who may call: the contract secures operations with its api_key scheme; the
+# auth_mode adds a cognito authorizer or SigV4 to each of them. An operation
+# the contract leaves open (security: []) stays open in every mode, and the API
+# key stays required in every mode (usage plans meter and throttle per key).
+################################################################################
+
+locals {
+  default_security = try(local.contract.security, [])
+
+  # Scheme names of the contract (components.securitySchemes) each mode uses.
+  mode_schemes = {
+    api_key = ["api_key"]
+    cognito = ["api_key", "cognito"]
+    iam     = ["api_key", "sigv4"]
+  }[var.auth_mode]
+
+  # API Gateway builds one COGNITO_USER_POOLS authorizer per API from this
+  # extension; "Authorization" (the contract's scheme) carries the token.
+  cognito_authorizer = {
+    "x-amazon-apigateway-authorizer" = {
+      type         = "cognito_user_pools"
+      providerARNs = [var.cognito_user_pool_arn]
+    }
+  }
+
+  contract_schemes = try(local.contract.components.securitySchemes, {})
+  security_schemes = {
+    for name, scheme in local.contract_schemes : name => merge(
+      scheme,
+      { for key, value in local.cognito_authorizer : key => value if name == "cognito" },
+    ) if contains(local.mode_schemes, name)
+  }
+
+  # An operation's requirement in this mode: every scheme of the mode, the
+  # cognito one with the operation's scopes (any one of them will do).
+  secured = {
+    for o in local.contract_operations : "${o.path} ${o.method}" => [{
+      for scheme in local.mode_schemes : scheme => (scheme == "cognito" ? try(o.operation["x-oauth-scopes"], []) : [])
+    }] if length(try(o.operation.security, local.default_security)) > 0
+  }
+
+  # The ANY method of each path inherits the contract's default requirement;
+  # with cognito, a token with any of the contract's scopes reaches the app's 405.
+  any_method_security = length(local.default_security) == 0 ? [] : [{
+    for scheme in local.mode_schemes : scheme => (scheme == "cognito" ? local.oauth_scopes : [])
+  }]
+
+  unscoped_operations = var.auth_mode != "cognito" ? [] : [
+    for key, requirement in local.secured : key if length(requirement[0].cognito) == 0
+  ]
+}
+
+################################################################################
+# OpenAPI body: the contract plus one AWS_PROXY integration per operation,
+# request validation, and each endpoint's TLS policy
+################################################################################
+
+locals {
   # API Gateway checks what it can of the contract before the function runs: the
   # required parameters (present and not blank) of every operation, and the JSON
   # body against the operation's request schema (the models API Gateway makes
@@ -49,11 +119,13 @@ locals {
         for method, operation in item : method => merge(operation, {
           "x-amazon-apigateway-integration"       = local.integration
           "x-amazon-apigateway-request-validator" = can(operation.requestBody) ? "body-and-parameters" : "parameters"
+          security                                = lookup(local.secured, "${path} ${method}", [])
         }) if contains(local.http_methods, lower(method))
       },
       {
         "x-amazon-apigateway-any-method" = {
           responses                         = { default = { description = "405 from the function" } }
+          security                          = local.any_method_security
           "x-amazon-apigateway-integration" = local.integration
         }
       },
@@ -62,6 +134,7 @@ locals {
 
   openapi = merge(local.contract, {
     paths                                    = local.paths
+    components                               = merge(try(local.contract.components, {}), { securitySchemes = local.security_schemes })
     "x-amazon-apigateway-api-key-source"     = "HEADER"
     "x-amazon-apigateway-request-validators" = local.request_validators
   })
@@ -110,6 +183,16 @@ resource "aws_api_gateway_rest_api" "this" {
   # If the API must be replaced, stand up the new one before the old one goes.
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = alltrue([for name in local.mode_schemes : contains(keys(local.contract_schemes), name)])
+      error_message = "auth_mode ${var.auth_mode} needs the contract to declare the security schemes ${join(", ", local.mode_schemes)} (components.securitySchemes)."
+    }
+
+    precondition {
+      condition     = length(local.unscoped_operations) == 0
+      error_message = "With auth_mode cognito every secured operation must name the scopes it needs (x-oauth-scopes); these do not: ${join(", ", local.unscoped_operations)}."
+    }
   }
 }
 
@@ -126,6 +209,9 @@ locals {
     BAD_REQUEST_PARAMETERS       = ["400", "BadRequest"]
     ACCESS_DENIED                = ["403", "Forbidden"]
     INVALID_API_KEY              = ["403", "Forbidden"]
+    UNAUTHORIZED                 = ["401", "Unauthorized"] # auth_mode cognito: no, a bad or an expired token
+    INVALID_SIGNATURE            = ["403", "Forbidden"]    # auth_mode iam
+    EXPIRED_TOKEN                = ["403", "Forbidden"]    # auth_mode iam
     MISSING_AUTHENTICATION_TOKEN = ["404", "NotFound"]
     REQUEST_TOO_LARGE            = ["413", "PayloadTooLarge"]
     UNSUPPORTED_MEDIA_TYPE       = ["415", "UnsupportedMediaType"]

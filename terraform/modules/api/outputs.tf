@@ -49,6 +49,16 @@ output "operation_count" {
   value       = local.operation_count
 }
 
+output "auth_mode" {
+  description = "How callers are authenticated (api_key, cognito or iam); the API key is required in every mode."
+  value       = var.auth_mode
+}
+
+output "oauth_scopes" {
+  description = "The OAuth scopes the contract's operations require (their x-oauth-scopes), sorted: what a cognito user pool's resource server must offer."
+  value       = local.oauth_scopes
+}
+
 output "body_sha1" {
   description = "SHA-1 of the OpenAPI body sent to each API, keyed by endpoint (a change triggers a new deployment of that API)."
   value       = { for api, body in local.bodies : api => sha1(body) }

@@ -45,6 +45,37 @@ variable "lambda_qualifier" {
 }
 
 ################################################################################
+# Who may call
+################################################################################
+
+variable "auth_mode" {
+  description = "How callers are authenticated on every operation the contract secures (API keys stay required in every mode, for the usage plan): \"api_key\" (the key alone identifies the caller), \"cognito\" (also an access token of cognito_user_pool_arn carrying one of the operation's x-oauth-scopes, checked by a COGNITO_USER_POOLS authorizer) or \"iam\" (also a SigV4 signature, AWS_IAM). The contract must declare the schemes the mode uses: api_key, and cognito or sigv4."
+  type        = string
+  default     = "api_key"
+
+  validation {
+    condition     = contains(["api_key", "cognito", "iam"], var.auth_mode)
+    error_message = "auth_mode must be api_key, cognito or iam."
+  }
+}
+
+variable "cognito_user_pool_arn" {
+  description = "ARN of the user pool whose access tokens the cognito authorizer accepts; required with auth_mode = \"cognito\", ignored otherwise."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.auth_mode != "cognito" || var.cognito_user_pool_arn != null
+    error_message = "auth_mode cognito needs cognito_user_pool_arn."
+  }
+
+  validation {
+    condition     = var.cognito_user_pool_arn == null ? true : can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$", var.cognito_user_pool_arn))
+    error_message = "cognito_user_pool_arn must be a Cognito user pool ARN (arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>)."
+  }
+}
+
+################################################################################
 # Stage
 ################################################################################
 

@@ -541,6 +541,24 @@ module "functions" {
 }
 
 ################################################################################
+# Who may call (auth_mode cognito): the user pool behind the APIs' authorizer
+################################################################################
+
+module "auth" {
+  source = "../auth"
+  count  = var.auth_mode == "cognito" ? 1 : 0
+
+  name = local.name
+  tags = local.tags
+  # The scopes the contract's operations require, read from the contract by the api module.
+  scopes = module.api.oauth_scopes
+  # Unique within the region across accounts: the account id makes it so.
+  domain_prefix = coalesce(var.cognito_domain_prefix, "${local.name}-${local.account_id}")
+  # The pool holds every caller's credentials: protected wherever the table is.
+  deletion_protection = var.table_deletion_protection
+}
+
+################################################################################
 # API
 ################################################################################
 
@@ -553,6 +571,9 @@ module "api" {
   lambda_function_name = module.functions.function_names["api"]
   lambda_invoke_arn    = module.functions.invoke_arns["api"]
   lambda_qualifier     = module.functions.qualifiers["api"]
+
+  auth_mode             = var.auth_mode
+  cognito_user_pool_arn = one(module.auth[*].user_pool_arn)
 
   stage_name                    = var.stage_name
   logging_level                 = var.api_logging_level

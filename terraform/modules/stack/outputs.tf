@@ -71,6 +71,36 @@ output "api_key" {
   sensitive   = true
 }
 
+output "auth_mode" {
+  description = "How API callers are authenticated (api_key, cognito or iam); the API key is required in every mode."
+  value       = var.auth_mode
+}
+
+output "api_key_id" {
+  description = "ID of the default API key: the caller identity of requests made with it in auth_mode api_key (requestContext.identity.apiKeyId)."
+  value       = module.api.api_key_id
+}
+
+output "cognito_user_pool_id" {
+  description = "With auth_mode cognito, the user pool that issues the callers' tokens; null otherwise."
+  value       = one(module.auth[*].user_pool_id)
+}
+
+output "cognito_client_id" {
+  description = "With auth_mode cognito, the machine client's id; null otherwise. Its secret is not an output: `aws cognito-idp describe-user-pool-client --user-pool-id <cognito_user_pool_id> --client-id <cognito_client_id> --query UserPoolClient.ClientSecret --output text`."
+  value       = one(module.auth[*].client_id)
+}
+
+output "cognito_token_url" {
+  description = "With auth_mode cognito, the OAuth2 token endpoint (client-credentials grant, the client id and secret as HTTP Basic credentials); null otherwise."
+  value       = one(module.auth[*].token_url)
+}
+
+output "cognito_scopes" {
+  description = "With auth_mode cognito, the scopes the machine client may request; null otherwise."
+  value       = one(module.auth[*].scopes)
+}
+
 output "api_endpoint_types" {
   description = "Endpoint type of each REST API, keyed by endpoint."
   value       = module.api.endpoint_types

@@ -534,6 +534,24 @@ variable "manage_api_gateway_account" {
   default     = false
 }
 
+variable "auth_mode" {
+  description = "How API callers are authenticated: \"api_key\" (the shared key alone, the default), \"cognito\" (also an OAuth2 access token of the stack's user pool, which has a machine client for the client-credentials grant; the scopes are the contract's x-oauth-scopes) or \"iam\" (also a SigV4 signature). API keys stay required in every mode: the usage plan meters and throttles per key."
+  type        = string
+  nullable    = false
+  default     = "api_key"
+
+  validation {
+    condition     = contains(["api_key", "cognito", "iam"], var.auth_mode)
+    error_message = "auth_mode must be api_key, cognito or iam."
+  }
+}
+
+variable "cognito_domain_prefix" {
+  description = "With auth_mode cognito: prefix of the user pool's domain, whose /oauth2/token endpoint issues tokens (unique within the region across all AWS accounts). null means \"<name_prefix>-<environment>-<account id>\"."
+  type        = string
+  default     = null
+}
+
 variable "web_acl_arn" {
   description = "WAFv2 web ACL (REGIONAL scope, in the stack's region) to associate with both stages, e.g. one a security team owns; null for none, or for the stack's own with waf_enabled. Given, it is used and waf_enabled creates nothing."
   type        = string

@@ -102,6 +102,17 @@ mock_resource "aws_lambda_alias" {
   }
 }
 
+mock_resource "aws_cognito_user_pool" {
+  defaults = {
+    id  = "us-east-1_AbCdEf123"
+    arn = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+  }
+}
+
+mock_resource "aws_cognito_user_pool_client" {
+  defaults = { id = "1example23456789abcdefghij" }
+}
+
 mock_resource "aws_wafv2_web_acl" {
   defaults = {
     arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/events-test/11111111-2222-3333-4444-555555555555"

@@ -10,8 +10,9 @@ operation any fault rule of the chaos run names, so these reads are never faulte
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -41,6 +42,20 @@ def event_key(subject: str, position: int) -> dict[str, Any]:
 
 def item_key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def idempotency_item_key(key: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the service stores an Idempotency-Key the run sent with the stack's API key.
+
+    Keys are per caller (chalicelib/identity.py): the caller of a request made with the API key
+    alone is that key's id, hashed into the sort key. Outputs without ``api_key_id`` come from a
+    deployment that stored keys unscoped.
+    """
+    key_id = outputs.get("api_key_id")
+    if not key_id:
+        return item_key(f"IDEMPOTENCY#{key}", "KEY")
+    scope = hashlib.sha256(f"api_key:{key_id}".encode()).hexdigest()[:32]
+    return item_key(f"IDEMPOTENCY#{key}", f"CALLER#{scope}")
 
 
 def batch_get(

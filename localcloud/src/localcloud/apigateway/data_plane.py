@@ -2,8 +2,10 @@
 
 `wrap_wsgi_app` puts it in front of moto's WSGI app: requests to LocalStack's
 path form `/restapis/<api-id>/<stage>/_user_request_/<path>` are served here
-(route, API key, request validation, Lambda proxy integration, gateway
-responses); every other request goes to moto untouched. `install_import_fidelity` makes moto's OpenAPI
+(route, user pool authorizer, API key, request validation, Lambda proxy
+integration, gateway responses); every other request goes to moto untouched. Of
+a method's authorization only COGNITO_USER_POOLS is enforced (``authorizers``);
+AWS_IAM is not (IAM is not enforced locally). `install_import_fidelity` makes moto's OpenAPI
 import keep what this data plane needs (see ``import_fidelity``).
 """
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+from localcloud.apigateway.authorizers import Unauthorized, authorize
 from localcloud.apigateway.gateway_responses import (
     API_CONFIGURATION_ERROR,
     INTEGRATION_FAILURE,
@@ -28,6 +31,7 @@ from localcloud.apigateway.gateway_responses import (
     LAMBDA_FAILURE,
     MISSING_AUTHENTICATION_TOKEN,
     REQUEST_TOO_LARGE,
+    UNAUTHORIZED,
     GatewayError,
     HttpResponse,
     ProxyResponse,
@@ -35,6 +39,7 @@ from localcloud.apigateway.gateway_responses import (
     parse_proxy_response,
     render_gateway_response,
 )
+from localcloud.apigateway.generation import install_change_tracking
 from localcloud.apigateway.import_fidelity import install_import_fidelity
 from localcloud.apigateway.proxy_event import (
     EventInputs,
@@ -52,7 +57,6 @@ from localcloud.apigateway.routes import (
     RouteMatch,
     deployed_stage,
     find_rest_api,
-    install_change_tracking,
     route_table,
     valid_api_key_id,
 )
@@ -96,6 +100,7 @@ class _Exchange:
     stage: Stage | None = None
     match: RouteMatch | None = None
     api_key_id: str | None = None
+    claims: dict[str, str] | None = None  # of the token a user pool authorizer accepted
 
 
 # --------------------------------------------------------------------------- WSGI entry
@@ -184,6 +189,7 @@ def _handle(exchange: _Exchange, environ: WSGIEnvironment, invoke: Invoke) -> Ht
     method = match.route.method_for(exchange.request.method) if match else None
     if match is None or method is None:
         raise _GatewayAnswer(MISSING_AUTHENTICATION_TOKEN)
+    _authorize(exchange, method)  # API Gateway authorizes before it checks the API key
     _check_api_key(exchange, method)
     # After the key, as on AWS: a caller without one learns nothing about what the method expects.
     failure = check_request(exchange.api, method.checks, exchange.request, match.path_parameters, body)
@@ -240,6 +246,17 @@ def _drain_request(environ: WSGIEnvironment) -> None:
         _drain(environ, length)
 
 
+def _authorize(exchange: _Exchange, method: MethodTarget) -> None:
+    authorizer = method.user_pool_authorizer
+    if authorizer is None:
+        return
+    try:
+        exchange.claims = authorize(authorizer, method.authorization_scopes, exchange.request.header(authorizer.header))
+    except Unauthorized as refused:
+        LOG.info("The user pool authorizer refused %s: %s", exchange.request.raw_path, refused)
+        raise _GatewayAnswer(UNAUTHORIZED) from None
+
+
 def _check_api_key(exchange: _Exchange, method: MethodTarget) -> None:
     sent = exchange.request.header("x-api-key")
     if not method.api_key_required:
@@ -278,6 +295,7 @@ def _proxy_event(exchange: _Exchange, stage: Stage, match: RouteMatch, raw_body:
         api_key_id=exchange.api_key_id,
         body=body,
         is_base64_encoded=is_base64,
+        authorizer_claims=exchange.claims,
     )
     return build_proxy_event(exchange.request, match, exchange.ids, inputs)
 

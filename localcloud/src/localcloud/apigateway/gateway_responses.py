@@ -35,6 +35,8 @@ MISSING_AUTHENTICATION_TOKEN = GatewayError(
 )
 # API Gateway answers a missing key and an unknown, disabled or unplanned key alike.
 INVALID_API_KEY = GatewayError("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException")
+# A user pool authorizer refusing the request: no token, a bad or expired one, or none of the scopes.
+UNAUTHORIZED = GatewayError("UNAUTHORIZED", 401, "Unauthorized", "UnauthorizedException")
 REQUEST_TOO_LARGE = GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLargeException")
 # A function error or malformed proxy output is a 502 with no specific response type:
 # INTEGRATION_FAILURE's default status is 504, so it is DEFAULT_5XX that AWS applies.

@@ -8,6 +8,11 @@ only, and treats every key under a path item as an HTTP method. This patch:
   the import, and maps `x-amazon-apigateway-any-method` to the ANY method;
 - sets `apiKeyRequired` from the operation's effective `security` (its own, else the
   document's) when it names an `apiKey` scheme read from the `x-api-key` header;
+- makes one COGNITO_USER_POOLS authorizer per security scheme carrying an
+  `x-amazon-apigateway-authorizer` of type `cognito_user_pools` (named after the scheme, its
+  identity source the scheme's header), and gives a method whose effective `security` names
+  that scheme the authorizer and the scopes listed there; a scheme of
+  `x-amazon-apigateway-authtype: awsSigv4` makes the method AWS_IAM (recorded, not enforced);
 - applies `x-amazon-apigateway-gateway-responses`, `-binary-media-types` and
   `-api-key-source` from the body;
 - keeps what request validation needs, as API Gateway does on import: a model per
@@ -28,12 +33,16 @@ import re
 from collections.abc import Callable
 from typing import Any, cast
 
+from localcloud.apigateway.generation import bump_generation
 from localcloud.apigateway.request_validation import model_url
-from localcloud.apigateway.routes import bump_generation, resource_paths
+from localcloud.apigateway.routes import resource_paths
 from localcloud.moto_patches.internals import APIGatewayBackend, RestAPI
 
 _OPERATION_KEYS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _ANY_METHOD_KEY = "x-amazon-apigateway-any-method"
+_AUTHORIZER_KEY = "x-amazon-apigateway-authorizer"
+_AUTHTYPE_KEY = "x-amazon-apigateway-authtype"
+USER_POOLS = "COGNITO_USER_POOLS"
 _PATCHED_MARK = "_localcloud_import_fidelity"
 _VALIDATORS_KEY = "x-amazon-apigateway-request-validators"
 _VALIDATOR_KEY = "x-amazon-apigateway-request-validator"
@@ -70,29 +79,89 @@ def operations_only(api_doc: dict[str, Any]) -> dict[str, Any]:
     return {**api_doc, "paths": paths}
 
 
-def _api_key_schemes(api_doc: dict[str, Any]) -> set[str]:
+def _security_schemes(api_doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     schemes = (api_doc.get("components") or {}).get("securitySchemes") or {}
+    return {str(name): scheme for name, scheme in schemes.items() if isinstance(scheme, dict)}
+
+
+def _api_key_schemes(api_doc: dict[str, Any]) -> set[str]:
     return {
         name
-        for name, scheme in schemes.items()
-        if isinstance(scheme, dict)
-        and scheme.get("type") == "apiKey"
+        for name, scheme in _security_schemes(api_doc).items()
+        if scheme.get("type") == "apiKey"
         and scheme.get("in") == "header"
         and str(scheme.get("name", "")).lower() == "x-api-key"
     }
 
 
+def _requirements(operation: dict[str, Any], api_doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The operation's effective security: its own, else the document's."""
+    requirements = operation["security"] if "security" in operation else api_doc.get("security")
+    return [r for r in requirements or [] if isinstance(r, dict)]
+
+
 def requires_api_key(operation: dict[str, Any], api_doc: dict[str, Any], schemes: set[str]) -> bool:
     """True when the operation's effective security names an x-api-key header scheme."""
-    requirements = operation["security"] if "security" in operation else api_doc.get("security")
-    return any(
-        isinstance(requirement, dict) and any(name in schemes for name in requirement)
-        for requirement in requirements or []
-    )
+    return any(any(name in schemes for name in r) for r in _requirements(operation, api_doc))
 
 
-def _apply_api_key_requirements(api: RestAPI, api_doc: dict[str, Any]) -> None:
-    schemes = _api_key_schemes(api_doc)
+def _user_pool_schemes(api_doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: scheme
+        for name, scheme in _security_schemes(api_doc).items()
+        if isinstance(scheme.get(_AUTHORIZER_KEY), dict)
+        and str(scheme[_AUTHORIZER_KEY].get("type", "")).lower() == "cognito_user_pools"
+    }
+
+
+def _sync_authorizers(backend: APIGatewayBackend, api: RestAPI, api_doc: dict[str, Any], mode: str) -> dict[str, str]:
+    """One user pool authorizer per scheme that declares one; returns scheme name -> authorizer id.
+
+    An overwrite replaces the API's definition, authorizers included, as on AWS.
+    """
+    existing = {authorizer.name: authorizer for authorizer in api.authorizers.values()}
+    ids = {}
+    for name, scheme in _user_pool_schemes(api_doc).items():
+        spec = scheme[_AUTHORIZER_KEY]
+        arns = [str(arn) for arn in spec.get("providerARNs") or []]
+        source = f"method.request.header.{scheme.get('name') or 'Authorization'}"
+        authorizer = existing.get(name)
+        if authorizer is None:
+            authorizer = backend.create_authorizer(
+                api.id, name, USER_POOLS, provider_arns=arns, auth_type="cognito_user_pools", identity_source=source
+            )
+        else:
+            authorizer.type, authorizer.provider_arns, authorizer.identity_source = USER_POOLS, arns, source
+        ids[name] = str(authorizer.id)
+    if mode == "overwrite":
+        for authorizer_id in [i for i, a in api.authorizers.items() if a.name not in ids]:
+            del api.authorizers[authorizer_id]
+    return ids
+
+
+def authorization(
+    requirements: list[dict[str, Any]], schemes: dict[str, dict[str, Any]], authorizer_ids: dict[str, str]
+) -> tuple[str, str | None, list[str] | None]:
+    """(authorizationType, authorizerId, authorizationScopes) of a method with these requirements.
+
+    A method has one authorizer: the first requirement naming a user pool scheme gives it, with that
+    requirement's scopes; else a SigV4 scheme makes it AWS_IAM; else it is NONE.
+    """
+    for requirement in requirements:
+        for name, scopes in requirement.items():
+            if name in authorizer_ids:
+                listed = [str(scope) for scope in scopes or []]
+                return USER_POOLS, authorizer_ids[name], listed or None
+    for requirement in requirements:
+        for name in requirement:
+            if str(schemes.get(name, {}).get(_AUTHTYPE_KEY, "")).lower() == "awssigv4":
+                return "AWS_IAM", None, None
+    return "NONE", None, None
+
+
+def _apply_security(api: RestAPI, api_doc: dict[str, Any], authorizer_ids: dict[str, str]) -> None:
+    key_schemes = _api_key_schemes(api_doc)
+    schemes = _security_schemes(api_doc)
     # Later resources win for a duplicated path, as the route table does.
     by_path = {path: api.resources[rid] for rid, path in resource_paths(api).items()}
     for path, item in (api_doc.get("paths") or {}).items():
@@ -102,7 +171,10 @@ def _apply_api_key_requirements(api: RestAPI, api_doc: dict[str, Any]) -> None:
         for method_name, operation in _operations(item).items():
             method = resource.resource_methods.get(method_name)
             if method is not None:
-                method.api_key_required = requires_api_key(operation, api_doc, schemes)
+                method.api_key_required = requires_api_key(operation, api_doc, key_schemes)
+                method.authorization_type, method.authorizer_id, method.authorization_scopes = authorization(
+                    _requirements(operation, api_doc), schemes, authorizer_ids
+                )
 
 
 def _apply_extensions(api: RestAPI, api_doc: dict[str, Any]) -> None:
@@ -268,7 +340,7 @@ def _faithful_put(original: Callable[..., RestAPI]) -> Callable[..., RestAPI]:
         api = original(self, function_id, operations_only(api_doc), fail_on_warnings, mode)
         # Overwrite mode makes a new "/" resource but leaves rootResourceId on the deleted one.
         api.root_resource_id = api.default.id
-        _apply_api_key_requirements(api, api_doc)
+        _apply_security(api, api_doc, _sync_authorizers(self, api, api_doc, mode))
         _apply_extensions(api, api_doc)
         _apply_request_validation(api, api_doc, overwrite=mode == "overwrite")
         bump_generation()  # the changes above happen after moto's own call returned

@@ -224,12 +224,13 @@ class EventInputs:
     api_key_id: str | None
     body: str | None
     is_base64_encoded: bool
+    authorizer_claims: dict[str, str] | None = None  # a user pool authorizer's verified token
 
 
 def request_context(
     request: IncomingRequest, match: RouteMatch, ids: RequestIds, inputs: EventInputs
 ) -> dict[str, Any]:
-    return {
+    context = {
         "resourceId": match.route.resource_id,
         "resourcePath": match.route.path,
         "httpMethod": request.method,
@@ -247,6 +248,9 @@ def request_context(
         "deploymentId": inputs.deployment_id,
         "apiId": request.api_id,
     }
+    if inputs.authorizer_claims is not None:
+        context["authorizer"] = {"claims": inputs.authorizer_claims}
+    return context
 
 
 def _forwarding_headers(request: IncomingRequest, ids: RequestIds) -> list[tuple[str, str]]:

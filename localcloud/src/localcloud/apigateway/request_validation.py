@@ -41,8 +41,9 @@ from localcloud.apigateway.gateway_responses import (
     bad_request_body,
     bad_request_parameters,
 )
+from localcloud.apigateway.generation import current_generation
 from localcloud.apigateway.proxy_event import IncomingRequest
-from localcloud.apigateway.routes import RequestChecks, current_generation
+from localcloud.apigateway.routes import RequestChecks
 from localcloud.moto_patches.internals import RestAPI
 
 __all__ = ["MODEL_URL", "check_request", "model_url"]

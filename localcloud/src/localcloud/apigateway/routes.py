@@ -2,89 +2,29 @@
 
 Everything here reads moto's in-memory API Gateway backend; nothing comes from
 the contract file. Lookups that would otherwise walk every resource or usage
-plan per request are cached and invalidated by a generation counter that every
-mutating control-plane call bumps (see `install_change_tracking`).
+plan per request are cached and invalidated by the control plane's generation
+counter (``generation``: every mutating call bumps it).
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.apigateway.generation import current_generation
 from localcloud.moto_patches.internals import (
     DEFAULT_ACCOUNT_ID,
     APIGatewayBackend,
+    Authorizer,
     Resource,
     RestAPI,
     Stage,
     apigateway_backends,
 )
 
-# Control-plane methods whose name starts like this change what the data plane serves.
-_MUTATOR_PREFIXES = ("create_", "put_", "update_", "delete_", "import_")
-_TRACKED_MARK = "_localcloud_tracked"
 # Invalid keys sent by clients are cached too; cap the cache so they cannot grow it forever.
 _KEY_CACHE_LIMIT = 4096
-
-_GENERATION_ATTRIBUTE = "_localcloud_generation"
-
-
-class _Generation:
-    """A counter of control-plane changes."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def _shared_generation() -> _Generation:
-    # Kept on moto's class, not in this module: if this module is imported twice under two
-    # names, the copy that installed the tracking and the copy serving must share one counter.
-    existing: _Generation | None = getattr(APIGatewayBackend, _GENERATION_ATTRIBUTE, None)
-    if existing is None:
-        existing = _Generation()
-        setattr(APIGatewayBackend, _GENERATION_ATTRIBUTE, existing)
-    return existing
-
-
-_GENERATION = _shared_generation()
-
-
-def current_generation() -> int:
-    """Return the counter that changes whenever API Gateway control-plane state may have changed."""
-    return _GENERATION.value
-
-
-def bump_generation() -> None:
-    """Invalidate every cached route table and key check."""
-    with _GENERATION.lock:
-        _GENERATION.value += 1
-
-
-def _tracked(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        finally:
-            # Bump after the change (even a failed one may have half-applied it), so a
-            # table built while the call ran is already stale when the call returns.
-            bump_generation()
-
-    setattr(wrapper, _TRACKED_MARK, True)
-    return wrapper
-
-
-def install_change_tracking() -> None:
-    """Wrap moto's mutating API Gateway backend methods so caches see every change (idempotent)."""
-    for name in [*vars(APIGatewayBackend), "reset"]:
-        attribute = getattr(APIGatewayBackend, name)
-        mutates = name == "reset" or name.startswith(_MUTATOR_PREFIXES)
-        if mutates and callable(attribute) and not getattr(attribute, _TRACKED_MARK, False):
-            setattr(APIGatewayBackend, name, _tracked(attribute))
 
 
 # --------------------------------------------------------------------------- lookup
@@ -140,6 +80,14 @@ def deployed_stage(api: RestAPI, stage_name: str) -> Stage | None:
 
 
 @dataclass(frozen=True)
+class UserPoolAuthorizer:
+    """A method's COGNITO_USER_POOLS authorizer: the pools whose tokens it takes, from which header."""
+
+    provider_arns: tuple[str, ...]
+    header: str  # lower-cased, from the identity source method.request.header.<name>
+
+
+@dataclass(frozen=True)
 class RequestChecks:
     """What a method's request validator makes API Gateway check before the integration.
 
@@ -163,6 +111,10 @@ class MethodTarget:
     integration_type: str | None
     integration_uri: str | None
     integration_http_method: str | None
+    # NONE, AWS_IAM, COGNITO_USER_POOLS or CUSTOM; only a user pool authorizer is enforced here.
+    authorization_type: str = "NONE"
+    user_pool_authorizer: UserPoolAuthorizer | None = None
+    authorization_scopes: tuple[str, ...] = ()
     checks: RequestChecks = NO_CHECKS
 
 
@@ -308,14 +260,30 @@ def _request_checks(method: Any, validators: dict[str, Any]) -> RequestChecks:
     return RequestChecks(tuple(sorted(required)), tuple(sorted(models)))
 
 
-def _method_target(http_method: str, method: Any, validators: dict[str, Any]) -> MethodTarget:
+def _user_pool_authorizer(authorizer: Authorizer | None) -> UserPoolAuthorizer | None:
+    if authorizer is None or str(authorizer.type or "").upper() != "COGNITO_USER_POOLS":
+        return None
+    source = str(authorizer.identity_source or "method.request.header.Authorization")
+    return UserPoolAuthorizer(
+        provider_arns=tuple(authorizer.provider_arns or ()),
+        header=source.removeprefix("method.request.header.").lower(),
+    )
+
+
+def _method_target(
+    http_method: str, method: Any, authorizers: dict[str, Authorizer], validators: dict[str, Any]
+) -> MethodTarget:
     integration = method.method_integration
+    authorizer = authorizers.get(method.authorizer_id) if method.authorizer_id else None
     return MethodTarget(
         http_method=http_method,
         api_key_required=bool(method.api_key_required),
         integration_type=(integration.integration_type or "").upper() if integration else None,
         integration_uri=integration.uri if integration else None,
         integration_http_method=integration.http_method if integration else None,
+        authorization_type=str(method.authorization_type or "NONE").upper(),
+        user_pool_authorizer=_user_pool_authorizer(authorizer),
+        authorization_scopes=tuple(method.authorization_scopes or ()),
         checks=_request_checks(method, validators),
     )
 
@@ -326,7 +294,9 @@ def build_route_table(api: RestAPI) -> RouteTable:
     validators: dict[str, Any] = dict(api.request_validators)
     for resource_id, path in resource_paths(api).items():
         resource = api.resources[resource_id]
-        methods = {m: _method_target(m, meth, validators) for m, meth in resource.resource_methods.items()}
+        methods = {
+            m: _method_target(m, meth, api.authorizers, validators) for m, meth in resource.resource_methods.items()
+        }
         routes.append(Route(resource_id, path, methods))
     return RouteTable(routes)
 

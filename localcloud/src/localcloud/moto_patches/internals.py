@@ -6,7 +6,8 @@ never from ``moto.<service>.*`` or ``moto.core.*`` (a test checks it). A moto
 upgrade that moves one of them changes this file and the patches beside it.
 
 Besides the names, the lookups several rooms share: a function (or version) by
-ARN, a layer version's code, and resetting moto's state between test clouds.
+ARN, a layer version's code, a user pool by ARN and an app client by id, the keys
+moto signs user pool tokens with, and resetting moto's state between test clouds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from moto import __version__ as _moto_version
 from moto.apigateway.models import (
     APIGatewayBackend,
+    Authorizer,
     GatewayResponse,
     Resource,
     RestAPI,
@@ -24,6 +26,7 @@ from moto.apigateway.models import (
 )
 from moto.awslambda.models import LambdaFunction, lambda_backends
 from moto.backends import get_backend
+from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient, cognitoidp_backends
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, Request
@@ -40,11 +43,15 @@ from moto.scheduler.models import scheduler_backends
 from moto.sns.models import sns_backends
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
+from moto.utilities.utils import load_resource
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "PRESERVED_HEADER_NAMES_ENVIRON_KEY",
     "APIGatewayBackend",
+    "Authorizer",
+    "CognitoIdpUserPool",
+    "CognitoIdpUserPoolClient",
     "EventPattern",
     "EventTemplateParser",
     "GatewayResponse",
@@ -61,9 +68,12 @@ __all__ = [
     "Stage",
     "apigateway_backends",
     "backends_by_service",
+    "cognitoidp_backends",
     "dynamodb_backends",
     "events_backends",
     "find_function",
+    "find_user_pool",
+    "find_user_pool_client",
     "get_service_router",
     "kinesis_backends",
     "lambda_backends",
@@ -76,6 +86,7 @@ __all__ = [
     "scheduler_backends",
     "sns_backends",
     "sqs_backends",
+    "user_pool_public_keys",
 ]
 
 
@@ -110,6 +121,35 @@ def resolve_layer(layer_version_arn: str) -> tuple[str, bytes] | None:
     if version is None or not version.code_bytes:
         return None
     return version.code_digest, version.code_bytes
+
+
+def find_user_pool(arn: str) -> CognitoIdpUserPool | None:
+    """The user pool an ARN names (arn:aws:cognito-idp:<region>:<account>:userpool/<id>), None if there is none."""
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[2] != "cognito-idp" or not parts[5].startswith("userpool/"):
+        return None
+    # dict.get reads what exists without creating backends lazily.
+    regions = dict.get(cognitoidp_backends, parts[4])
+    backend = dict.get(regions, parts[3]) if regions is not None else None
+    pool: CognitoIdpUserPool | None = backend.user_pools.get(parts[5].removeprefix("userpool/")) if backend else None
+    return pool
+
+
+def find_user_pool_client(client_id: str) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | None:
+    """The app client with this id and its pool, in any account and region; None if there is none."""
+    for regions in list(dict.values(cognitoidp_backends)):
+        for backend in list(dict.values(regions)):
+            for pool in list(backend.user_pools.values()):
+                client = pool.clients.get(client_id)
+                if client is not None:
+                    return pool, client
+    return None
+
+
+def user_pool_public_keys() -> dict[str, Any]:
+    """The JWKS moto publishes at every pool's /.well-known/jwks.json: one RSA key signs all of its tokens."""
+    keys: dict[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")
+    return keys
 
 
 def prewarm_backends(region: str) -> None:

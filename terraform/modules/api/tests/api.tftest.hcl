@@ -398,8 +398,8 @@ run "gateway_responses_use_the_contract_error_schema" {
   command = plan
 
   assert {
-    condition     = length(aws_api_gateway_gateway_response.this) == 2 * 12
-    error_message = "Each API needs the twelve gateway responses."
+    condition     = length(aws_api_gateway_gateway_response.this) == 2 * 15
+    error_message = "Each API needs the fifteen gateway responses."
   }
 
   assert {

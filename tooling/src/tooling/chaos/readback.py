@@ -23,7 +23,7 @@ from tooling.events_table import (
     HEAD_SK,
     SEQUENCER_SK,
     batch_get,
-    item_key,
+    idempotency_item_key,
     plain,
     pointer_key,
     subject_pk,
@@ -141,7 +141,7 @@ def collect(
     keys = sorted({p.key for p in posted.values() if p.key})
     idempotency = {
         str(item["pk"]).removeprefix("IDEMPOTENCY#"): str(item["event_id"])
-        for item in batch_get(dynamodb, table, [item_key(f"IDEMPOTENCY#{k}", "KEY") for k in keys])
+        for item in batch_get(dynamodb, table, [idempotency_item_key(k, outputs) for k in keys])
     }
     reader = ApiReader(gateways, outputs["api_key"])
     stats: dict[str, dict[str, Any] | None] = {}
