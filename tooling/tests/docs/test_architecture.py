@@ -10,6 +10,7 @@ import pytest
 
 from tooling.docs import architecture
 from tooling.docs.__main__ import main
+from tooling.docs.drawing import Graph
 from tooling.repository import CONTRACT, ROOT
 
 FUNCTIONS = 'module.stack.module.functions.aws_lambda_function.this["{}"]'
@@ -17,7 +18,7 @@ MESSAGING = "module.stack.module.messaging."
 TABLE = "module.stack.module.data.aws_dynamodb_table.this"
 
 
-def _flows(graph: architecture.Graph) -> set[tuple[str, str, str]]:
+def _flows(graph: Graph) -> set[tuple[str, str, str]]:
     return {(edge.source, edge.target, edge.kind) for edge in graph.edges}
 
 
