@@ -12,8 +12,12 @@ from typing import Any
 
 import pytest
 import requests
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.iam.models import IAMBackend
 
 from localcloud import snapshots
+from localcloud.moto_patches.internals import LimitedSizeDict, backends_by_service
 from localcloud.testing import Cloud, read_records, running_cloud, wait_for
 
 FUNCTIONS = Path(__file__).with_name("functions")
@@ -157,4 +161,94 @@ def test_a_forked_save_writes_the_running_state(cloud: Cloud, tmp_path: Path) ->
 
     cloud.client("dynamodb").delete_table(TableName="kept")
     snapshots.restore(path.read_bytes(), str(path))
+    _assert_state(cloud, kept)
+
+
+# -- what loads fast -------------------------------------------------------------------------------
+
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
+
+@pytest.fixture
+def iam_with_managed_policies(monkeypatch: pytest.MonkeyPatch) -> IAMBackend:
+    """An account's IAM as the local cloud builds it (AWS's managed policies loaded), a role
+    attached to one of them."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    iam = IAMBackend(region_name="global", account_id="123456789012")
+    iam.create_role(
+        "fn", json.dumps({"Version": "2012-10-17", "Statement": []}), "/", None, "", tags=[], max_session_duration=None
+    )
+    iam.attach_role_policy(BASIC_EXECUTION, "fn")
+    return iam
+
+
+def test_a_managed_policy_as_moto_built_is_saved_as_its_name_and_loaded_whole(
+    iam_with_managed_policies: IAMBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    iam = iam_with_managed_policies
+    before = iam.managed_policies[BASIC_EXECUTION]
+
+    data = snapshots.dumps(iam)
+    loaded: IAMBackend = snapshots.loads(data)
+
+    policy = loaded.managed_policies[BASIC_EXECUTION]
+    assert (policy.id, policy.attachment_count) == (before.id, 1)
+    assert [v.document for v in policy.versions] == [v.document for v in before.versions]
+    assert loaded.get_role("fn").managed_policies[BASIC_EXECUTION] is policy  # one object, as before
+    assert policy in loaded.aws_managed_policies
+    assert len(loaded.managed_policies) == len(iam.managed_policies) > 1000
+    monkeypatch.setattr(snapshots, "_as_moto_built", lambda _: False)
+    assert len(data) * 5 < len(snapshots.dumps(iam))  # each document in full is five times the bytes
+
+
+def test_loaded_managed_policies_are_copies_of_their_own(iam_with_managed_policies: IAMBackend) -> None:
+    data = snapshots.dumps(iam_with_managed_policies)
+    first: IAMBackend = snapshots.loads(data)
+    first.attach_role_policy(BASIC_EXECUTION, "fn")  # again: the count goes to 2 in this copy alone
+    second: IAMBackend = snapshots.loads(data)
+
+    assert first.managed_policies[BASIC_EXECUTION].attachment_count == 2
+    assert second.managed_policies[BASIC_EXECUTION].attachment_count == 1
+
+
+def test_a_managed_policy_changed_since_moto_built_it_is_saved_in_full(iam_with_managed_policies: IAMBackend) -> None:
+    iam_with_managed_policies.managed_policies[BASIC_EXECUTION].tags = {"team": {"Key": "team", "Value": "a"}}
+
+    loaded: IAMBackend = snapshots.loads(snapshots.dumps(iam_with_managed_policies))
+
+    assert loaded.managed_policies[BASIC_EXECUTION].tags == {"team": {"Key": "team", "Value": "a"}}
+
+
+def test_item_attributes_load_without_a_size_check_per_key_and_check_sizes_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attributes = LimitedSizeDict({f"a{n}": DynamoType({"S": "x" * 100}) for n in range(50)})
+    data = snapshots.dumps(attributes)
+    sets: list[str] = []
+    checked_set = LimitedSizeDict.__setitem__
+
+    def counting(self: LimitedSizeDict, key: str, value: Any) -> None:
+        sets.append(key)
+        checked_set(self, key, value)
+
+    monkeypatch.setattr(LimitedSizeDict, "__setitem__", counting)
+    loaded = snapshots.loads(data)
+
+    assert type(loaded) is LimitedSizeDict
+    assert loaded == attributes
+    assert sets == []  # the item was checked when it was written: no quadratic walk per key
+    with pytest.raises(ItemSizeTooLarge):
+        loaded["big"] = DynamoType({"S": "x" * 410_000})
+
+
+def test_a_snapshot_of_the_previous_format_loads_and_an_unknown_one_is_refused(cloud: Cloud) -> None:
+    kept = _some_state(cloud)
+    state = {name: dict(b) for name, b in backends_by_service().items()}
+    previous = snapshots.dumps((asdict(replace(snapshots.Header.current(), format=1)), state))
+    unknown = snapshots.dumps((asdict(replace(snapshots.Header.current(), format=99)), {}))
+
+    snapshots.restore(previous, "format-1.pickle")
+    _assert_state(cloud, kept)
+    with pytest.raises(snapshots.SnapshotError, match=r"format 99.*reads formats 1, 2"):
+        snapshots.restore(unknown, "format-99.pickle")
     _assert_state(cloud, kept)

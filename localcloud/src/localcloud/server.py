@@ -101,6 +101,7 @@ def _prewarm() -> None:
                 app = create_backend_app(service)  # type: ignore[arg-type]
                 with dispatcher.lock:
                     dispatcher.app_instances.setdefault(service, app)
+        snapshots.prewarm()
     except Exception:  # only an optimisation
         log.exception("prewarming moto failed")
 

@@ -17,8 +17,17 @@ making an empty dict, list or set is saved with that type as its factory; a priv
 (KMS's asymmetric keys) is saved as PKCS #8 and loaded back. Anything else that cannot be
 pickled fails the save loudly, never silently.
 
+**Loading fast.** A suite starts from a named state in well under a second, so what is costly to
+unpickle and cheap to rebuild is saved small. moto builds every account's IAM with AWS's ~1,600
+managed policies (half the snapshot's bytes, most of its load time); one that is as moto built it
+is saved as its name, id and attachment count, and loaded as a copy of a template built once per
+process from moto's own data. A DynamoDB item's attributes are a dict that checks the item's size
+on every key set (quadratic per item): they are loaded as a whole, checked when they were written.
+An RSA key is loaded without re-checking its own math: the snapshot wrote it from a valid key.
+
 **Format.** A header (format number, moto and Python versions) then the backends. A snapshot
-from another format, moto version or Python minor version is refused with a message saying
+from a format this code cannot read (``READABLE_FORMATS``), another moto version or another Python
+minor version is refused with a message saying
 which and what to do (``make local-reset``), never half-loaded: pickled models of another moto
 may not match its classes.
 
@@ -35,8 +44,12 @@ cannot block it. A crash loses what changed since the last save.
 from __future__ import annotations
 
 import _thread
+import copy
 import copyreg
+import functools
+import gc
 import io
+import json
 import os
 import pickle
 import sys
@@ -51,9 +64,17 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from localcloud.moto_patches.internals import backends_by_service, moto_version
+from localcloud.moto_patches.internals import (
+    AWSManagedPolicy,
+    LimitedSizeDict,
+    aws_managed_policies_data,
+    backends_by_service,
+    moto_version,
+)
 
-FORMAT = 1
+FORMAT = 2
+# Format 1 lacks format 2's compact managed policies and item attributes, and reads the same.
+READABLE_FORMATS = frozenset({1, 2})
 PRIVATE_KEY_TYPES = (
     rsa.RSAPrivateKey,
     ec.EllipticCurvePrivateKey,
@@ -109,17 +130,73 @@ def _dispatch_table() -> dict[type, Any]:
     table[_thread.RLock] = _new_rlock
     table[weakref.WeakValueDictionary] = _weak_values
     table[defaultdict] = _defaultdict
+    table[LimitedSizeDict] = _item_attributes
     return table
 
 
 def _load_private_key(der: bytes) -> Any:
-    return serialization.load_der_private_key(der, password=None)
+    return serialization.load_der_private_key(der, password=None, unsafe_skip_rsa_key_validation=True)
+
+
+def _load_item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
+    loaded = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(loaded, attributes)  # not its __setitem__: the sizes were checked when written
+    return loaded
+
+
+def _item_attributes(attributes: LimitedSizeDict) -> tuple[Any, tuple[dict[str, Any]]]:
+    return _load_item_attributes, (dict(attributes),)
+
+
+@functools.cache
+def _managed_policy_templates() -> dict[tuple[str, str], AWSManagedPolicy]:
+    """AWS's managed policies as moto builds them, by (path, name); the account and partition vary."""
+    data = json.loads(aws_managed_policies_data)
+    built = (AWSManagedPolicy.from_data(name, "000000000000", "us-east-1", d) for name, d in data.items())
+    return {(policy.path, policy.name): policy for policy in built}
+
+
+def prewarm() -> None:
+    """Build what the first load needs once (the managed policies' templates), before it is asked."""
+    _managed_policy_templates()
+
+
+def _as_moto_built(policy: AWSManagedPolicy) -> bool:
+    template = _managed_policy_templates().get((policy.path, policy.name))
+    return (
+        template is not None
+        and not policy.tags
+        and policy.default_version_id == template.default_version_id
+        and [v.version_id for v in policy.versions] == [v.version_id for v in template.versions]
+        and policy.update_date == template.update_date
+    )
+
+
+def _load_managed_policy(
+    path: str, name: str, policy_id: str, attachment_count: int, account_id: str, partition: str
+) -> AWSManagedPolicy:
+    template = _managed_policy_templates()[(path, name)]
+    policy = copy.copy(template)
+    policy.versions = list(template.versions)  # its own list: a version added later stays its own
+    policy.id, policy.attachment_count = policy_id, attachment_count
+    policy.account_id, policy.partition = account_id, partition
+    return policy
 
 
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is AWSManagedPolicy and _as_moto_built(obj):
+            return _load_managed_policy, (
+                obj.path,
+                obj.name,
+                obj.id,
+                obj.attachment_count,
+                obj.account_id,
+                obj.partition,
+            )
         # Only cryptography's key objects need this; the type's module is the cheap test.
-        if type(obj).__module__.startswith("cryptography") and isinstance(obj, PRIVATE_KEY_TYPES):
+        if kind.__module__.startswith("cryptography") and isinstance(obj, PRIVATE_KEY_TYPES):
             der = obj.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
@@ -138,24 +215,43 @@ def capture() -> bytes:
 
 
 def _pickled() -> bytes:
+    return dumps((asdict(Header.current()), {name: dict(b) for name, b in backends_by_service().items()}))
+
+
+def dumps(state: Any) -> bytes:
+    """``state`` pickled as a snapshot pickles it (the reducers above)."""
     buffer = io.BytesIO()
     pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _dispatch_table()
-    pickler.dump((asdict(Header.current()), {name: dict(b) for name, b in backends_by_service().items()}))
+    pickler.dump(state)
     return buffer.getvalue()
+
+
+def loads(data: bytes) -> Any:
+    """What ``dumps`` (or an earlier readable format) wrote."""
+    # Hundreds of thousands of new objects, none of them garbage: collecting while they are made
+    # only walks them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)  # noqa: S301 (the developer's own file in the state directory)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def restore(data: bytes, source: str = "the snapshot") -> None:
     """Replace every service's state with the snapshot's; refuses an incompatible one untouched."""
     try:
-        header, saved = pickle.loads(data)  # noqa: S301 (the developer's own file in the state directory)
+        header, saved = loads(data)
     except Exception as error:
         raise SnapshotError(f"{source} cannot be read ({error}): make local-reset starts empty") from error
     found, expected = Header(**header), Header.current()
-    if found != expected:
+    if found.format not in READABLE_FORMATS or (found.moto, found.python) != (expected.moto, expected.python):
         raise SnapshotError(
             f"{source} was written by format {found.format}, moto {found.moto}, Python {found.python}; this local "
-            f"cloud is format {expected.format}, moto {expected.moto}, Python {expected.python}. "
+            f"cloud reads formats {', '.join(map(str, sorted(READABLE_FORMATS)))} with moto {expected.moto}, "
+            f"Python {expected.python}. "
             "make local-reset starts empty (or load it with the versions that wrote it)"
         )
     current = backends_by_service(set(saved))

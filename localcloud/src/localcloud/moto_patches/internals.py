@@ -32,10 +32,12 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, Request
 from moto.core.routing import get_service_router
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 from moto.ec2.models import ec2_backends
 from moto.events.models import EventPattern, Rule, events_backends
 from moto.events.utils import EventTemplateParser
-from moto.iam.models import iam_backends
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.models import AWSManagedPolicy, iam_backends
 from moto.kinesis.models import kinesis_backends
 from moto.logs.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
 from moto.logs.models import logs_backends
@@ -49,6 +51,7 @@ __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "PRESERVED_HEADER_NAMES_ENVIRON_KEY",
     "APIGatewayBackend",
+    "AWSManagedPolicy",
     "Authorizer",
     "CognitoIdpUserPool",
     "CognitoIdpUserPoolClient",
@@ -56,6 +59,7 @@ __all__ = [
     "EventTemplateParser",
     "GatewayResponse",
     "LambdaFunction",
+    "LimitedSizeDict",
     "Queue",
     "ReceiptHandleIsInvalid",
     "Request",
@@ -67,6 +71,7 @@ __all__ = [
     "SQSBackend",
     "Stage",
     "apigateway_backends",
+    "aws_managed_policies_data",
     "backends_by_service",
     "cognitoidp_backends",
     "dynamodb_backends",
