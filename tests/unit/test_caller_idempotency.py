@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib import components, items
 from chalicelib.identity import Caller
-from tooling.moto_stack import MotoStack
+from tooling.moto_stack import MotoStack, api_event
 
 ALICE = {"identity": {"apiKeyId": "alicekey01", "userArn": None}}
 BOB = {"identity": {"apiKeyId": "bobkey0002", "userArn": None}}
@@ -41,27 +41,7 @@ def post(caller: dict[str, Any], key: str | None, body: dict[str, Any] = BODY) -
     headers = {"content-type": "application/json", "x-api-key": "whatever"}
     if key is not None:
         headers["Idempotency-Key"] = key
-    event = {
-        "resource": "/v1/events",
-        "path": "/v1/events",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/v1/events",
-            "httpMethod": "POST",
-            "path": "/api/v1/events",
-            "stage": "api",
-            "requestId": "11111111-2222-3333-4444-555555555555",
-            **caller,
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
+    event = api_event(body, headers, request_context=caller)
     response = app.app(event, _Context())
     return int(response["statusCode"]), json.loads(response["body"])
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tooling.moto_stack import MAX_RECEIVE_COUNT, MotoStack, sqs_event_from_bodies
+from tooling.moto_stack import MAX_RECEIVE_COUNT, MotoStack, api_event, sqs_event_from_bodies
 from tooling.repository import APP_DIR
 
 SCRIPT = """
@@ -53,24 +53,6 @@ def test_one_log_call_writes_exactly_one_json_line() -> None:
     assert [record["message"] for record in records] == ["one call", "through chalice's logger"]
     assert records[0]["marker"] == 7
     assert records[0]["service"] == "events"
-
-
-def _proxy_event(body: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """POST /v1/events as API Gateway's proxy integration hands it to the function."""
-    return {
-        "resource": "/v1/events",
-        "path": "/v1/events",
-        "httpMethod": "POST",
-        "headers": {"Content-Type": "application/json", "Host": "localhost"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {"requestId": request_id, "resourcePath": "/v1/events", "httpMethod": "POST"},
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
 
 
 class _LambdaContext:
@@ -109,7 +91,7 @@ def test_the_posts_log_lines_carry_its_request_id_and_event_id(moto_stack: MotoS
 
     with _captured_logs() as records:
         body = {"type": "order.created", "subject": "order-1", "source": "shop", "data": {}}
-        reply = app.app(_proxy_event(body, "api-request-1"), _LambdaContext())
+        reply = app.app(api_event(body, request_id="api-request-1"), _LambdaContext())
         components.logger().info("after the request")
 
     assert reply["statusCode"] == 201

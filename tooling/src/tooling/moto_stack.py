@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -261,3 +262,39 @@ def sns_event(topic_arn: str, message: str, attributes: dict[str, str]) -> dict[
 def body_json(message: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(message["Body"])
     return loaded
+
+
+def api_event(
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    request_context: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """A REST API proxy event for ``POST /v1/events``, as API Gateway hands it to the function.
+
+    ``request_context`` adds to (or replaces parts of) the request context: the caller's identity
+    or authorizer claims, which a test client cannot set.
+    """
+    headers = headers or {"content-type": "application/json", "x-api-key": "bench", "host": "bench.example"}
+    context: dict[str, Any] = {
+        "resourcePath": "/v1/events",
+        "httpMethod": "POST",
+        "path": "/api/v1/events",
+        "stage": "api",
+        "requestId": request_id or str(uuid.uuid4()),
+        "identity": {"sourceIp": "127.0.0.1", "apiKey": headers.get("x-api-key", "")},
+    }
+    return {
+        "resource": "/v1/events",
+        "path": "/v1/events",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {**context, **(request_context or {})},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }

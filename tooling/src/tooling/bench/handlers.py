@@ -47,7 +47,14 @@ from tooling.bench.api_requests import patched_environ
 from tooling.bench.stats import summarize
 
 # The unit tests' resources are the bench's too.
-from tooling.moto_stack import MotoStack, create_moto_stack, kinesis_record, sns_event, sqs_event_from_bodies
+from tooling.moto_stack import (
+    MotoStack,
+    api_event,
+    create_moto_stack,
+    kinesis_record,
+    sns_event,
+    sqs_event_from_bodies,
+)
 from tooling.repository import import_service_code
 
 # Run by path, as a script: the child imports nothing of this package (see its docstring).
@@ -157,33 +164,6 @@ class EventFactory:
 
     def group(self, subject: str) -> str:
         return str(self._group(subject))
-
-
-def api_event(body: dict[str, Any]) -> dict[str, Any]:
-    """A REST API proxy event for ``POST /v1/events``, as API Gateway sends it."""
-    request_id = str(uuid.uuid4())
-    headers = {"content-type": "application/json", "x-api-key": "bench", "host": "bench.example"}
-    return {
-        "resource": "/v1/events",
-        "path": "/v1/events",
-        "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/v1/events",
-            "httpMethod": "POST",
-            "path": "/api/v1/events",
-            "stage": "api",
-            "requestId": request_id,
-            "identity": {"sourceIp": "127.0.0.1", "apiKey": "bench"},
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
 
 
 def plan(name: str, factory: EventFactory, cloud: MotoStack, warm: int) -> list[Invocation]:
