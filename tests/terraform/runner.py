@@ -66,3 +66,21 @@ def terraform_env(endpoint: str, workdir: Path, region: str) -> dict[str, str]:
     if plugin_cache:
         env["TF_PLUGIN_CACHE_DIR"] = plugin_cache
     return env
+
+
+def lambda_zip(root: Path) -> Path:
+    """The built Lambda zip (``LAMBDA_ZIP``, else ``make build``'s), or the test fails saying how to build it."""
+    path = Path(os.environ.get("LAMBDA_ZIP", root / "build" / "lambda" / "deployment.zip"))
+    path = path if path.is_absolute() else root / path
+    if not path.is_file():
+        pytest.fail(f"Lambda zip {path} is missing: run `make build` first (or point LAMBDA_ZIP at a zip).")
+    return path
+
+
+def init_args(workdir: Path) -> list[str]:
+    """``terraform init`` with the state in ``workdir`` and the provider mirror when there is one."""
+    args = ["init", "-input=false", "-no-color", f"-backend-config=path={workdir / 'terraform.tfstate'}"]
+    mirror = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
+    if mirror.is_dir():
+        args.append(f"-plugin-dir={mirror}")
+    return args

@@ -35,7 +35,7 @@ import pytest
 
 from localcloud.testing import free_port
 from tests.terraform import moved_blocks
-from tests.terraform.runner import run_terraform, terraform_env
+from tests.terraform.runner import init_args, lambda_zip, run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -93,15 +93,6 @@ class Run:
         )
 
 
-def _lambda_zip() -> Path:
-    path = Path(os.environ.get("LAMBDA_ZIP", ROOT / "build" / "lambda" / "deployment.zip"))
-    if not path.is_absolute():
-        path = ROOT / path
-    if not path.is_file():
-        pytest.fail(f"Lambda zip {path} is missing: run `make build` first (or point LAMBDA_ZIP at a zip).")
-    return path
-
-
 def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, str]:
     env = terraform_env(endpoint, workdir, REGION)
     env["TF_VAR_lambda_zip_path"] = str(zip_path)
@@ -122,19 +113,11 @@ def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, st
     return env
 
 
-def _init_args(workdir: Path) -> list[str]:
-    args = ["init", "-input=false", "-no-color", f"-backend-config=path={workdir / 'terraform.tfstate'}"]
-    mirror = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
-    if mirror.is_dir():
-        args.append(f"-plugin-dir={mirror}")
-    return args
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     if shutil.which("terraform") is None:
         pytest.fail("terraform is not on PATH (Terraform >= 1.10 is needed).")
-    zip_path = _lambda_zip()
+    zip_path = lambda_zip(ROOT)
     workdir = tmp_path_factory.mktemp("terraform-local")
 
     # moto's IAM backend is built without AWS managed policies (MOTO_IAM_LOAD_MANAGED_POLICIES unset):
@@ -156,7 +139,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     had_lock_file = lock_file.exists()
     state = Run(endpoint=endpoint, env=_terraform_env(endpoint, workdir, zip_path), workdir=workdir)
     try:
-        state.terraform(*_init_args(workdir), step="init")
+        state.terraform(*init_args(workdir), step="init")
         applied = state.terraform("apply", "-auto-approve", "-input=false", "-no-color", step="apply")
         print(applied.stdout.splitlines()[-1] if applied.stdout else "", file=sys.stderr)
         listed = state.terraform("state", "list", "-no-color").stdout.split()

@@ -38,7 +38,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from localcloud.testing import free_port
-from tests.terraform.runner import run_terraform, terraform_env
+from tests.terraform.runner import init_args, lambda_zip, run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -97,22 +97,6 @@ class Stack:
         return requests.post(f"{self.gateways[gateway]}/v1/events", data=json.dumps(EVENT), headers=sent, timeout=30)
 
 
-def _lambda_zip() -> Path:
-    path = Path(os.environ.get("LAMBDA_ZIP", ROOT / "build" / "lambda" / "deployment.zip"))
-    path = path if path.is_absolute() else ROOT / path
-    if not path.is_file():
-        pytest.fail(f"Lambda zip {path} is missing: run `make build` first (or point LAMBDA_ZIP at a zip).")
-    return path
-
-
-def _init_args(workdir: Path) -> list[str]:
-    args = ["init", "-input=false", "-no-color", f"-backend-config=path={workdir / 'terraform.tfstate'}"]
-    mirror = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
-    if mirror.is_dir():
-        args.append(f"-plugin-dir={mirror}")
-    return args
-
-
 def _localcloud(*args: str) -> None:
     subprocess.run([str(LOCALCLOUD), *args], check=True, capture_output=True, text=True, timeout=180)
 
@@ -121,7 +105,7 @@ def _localcloud(*args: str) -> None:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if shutil.which("terraform") is None:
         pytest.fail("terraform is not on PATH (Terraform >= 1.10 is needed).")
-    zip_path = _lambda_zip()
+    zip_path = lambda_zip(ROOT)
     workdir = tmp_path_factory.mktemp("terraform-cognito")
     port = str(free_port())
     cloud = ("--port", port, "--state-dir", str(workdir / "cloud"))
@@ -138,7 +122,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     timings: dict[str, float] = {}
     _localcloud("up", *cloud)
     try:
-        run_terraform(ENV_DIR, env, timings, *_init_args(workdir), timeout=STEP_TIMEOUT, step="init")
+        run_terraform(ENV_DIR, env, timings, *init_args(workdir), timeout=STEP_TIMEOUT, step="init")
         run_terraform(
             ENV_DIR,
             env,
