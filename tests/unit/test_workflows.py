@@ -98,7 +98,7 @@ def test_secrets_reach_scripts_through_the_environment_not_the_script_text(path:
     assert [step["run"] for step in steps(load(path)) if "${{" in step.get("run", "")] == []
 
 
-def test_the_localstack_image_is_an_exact_release() -> None:
+def test_the_localstack_image_is_an_exact_release_pinned_by_digest() -> None:
     services = [
         service
         for job in load(ROOT / ".github" / "workflows" / "nightly.yml")["jobs"].values()
@@ -106,7 +106,7 @@ def test_the_localstack_image_is_an_exact_release() -> None:
     ]
     assert [service["image"] for service in services]
     for service in services:
-        assert re.fullmatch(r"localstack/localstack:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?", service["image"])
+        assert re.fullmatch(r"localstack/localstack:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}", service["image"])
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
