@@ -11,6 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.parsing import ast_nodes, validators
 from moto.dynamodb.parsing import expressions as update_expressions
 
@@ -170,3 +172,54 @@ def test_a_parsed_expression_is_copied_as_deepcopy_copies_it(expression: str) ->
     other = {"values": [{"S": "x"}]}
     assert expression_speed._deepcopy(other) == other
     assert expression_speed._deepcopy(other) is not other
+
+
+CONDITIONS: list[tuple[str, dict[str, str] | None, dict[str, Any] | None]] = [
+    ("attribute_not_exists(pk)", None, None),
+    ("attribute_not_exists(pk) OR expires_at < :now", None, {":now": {"N": "10"}}),
+    ("#status = :accepted AND id = :id", {"#status": "status"}, {":accepted": {"S": "accepted"}, ":id": {"S": "x"}}),
+    (
+        "#status = :p AND (NOT begins_with(#type, :alert) OR attribute_exists(notified_at))",
+        {"#status": "status", "#type": "type"},
+        {":p": {"S": "accepted"}, ":alert": {"S": "alert."}},
+    ),
+    ("size(tags) > :n AND n BETWEEN :lo AND :hi", None, {":n": {"N": "1"}, ":lo": {"N": "0"}, ":hi": {"N": "9"}}),
+    (
+        "s IN (:a, :b) AND #m.nest.deep = :d",
+        {"#m": "map"},
+        {":a": {"S": "text"}, ":b": {"S": "b"}, ":d": {"S": "d"}},
+    ),
+    ("contains(tags, :x) AND attribute_type(n, :t)", None, {":x": {"S": "x"}, ":t": {"S": "N"}}),
+    ("n = :absent", None, {":other": {"N": "1"}}),
+    ("#absent = :v", None, {":v": {"N": "1"}}),
+    ("n === :v", None, {":v": {"N": "1"}}),
+    ("n = :v AND", None, {":v": {"N": "1"}}),
+    ("((n = :v))", None, {":v": {"N": "1"}}),
+]
+
+
+def _conditions() -> list[Any]:
+    """Each condition parsed (twice) and evaluated on an item, or the error it raised."""
+    item = Item(DynamoType(START["pk"]), DynamoType(START["sk"]), START)
+    outcomes: list[Any] = []
+    for expression, names, values in CONDITIONS * 2:
+        parser = ConditionExpressionParser(expression, names, values)
+        try:
+            op = parser.parse()
+            outcomes.append((repr(op), op.expr(item), parser.expr_attr_names_found, parser.expr_attr_values_found))
+        except Exception as error:  # every error, whatever its kind, compared with moto's
+            outcomes.append((type(error).__name__, str(error)))
+    return outcomes
+
+
+def test_conditions_parse_and_evaluate_as_motos(monkeypatch: pytest.MonkeyPatch) -> None:
+    expression_speed.apply()
+    fast = _conditions()
+
+    with monkeypatch.context() as moto_only:
+        lexer = ConditionExpressionParser._lex_condition_expression
+        moto_only.setattr(ConditionExpressionParser, "_lex_condition_expression", lexer.__wrapped__)  # type: ignore[attr-defined]
+        own = _conditions()
+
+    assert fast == own
+    assert sum(1 for outcome in own if len(outcome) == 2) == 10  # five expressions fail, each time

@@ -20,6 +20,12 @@ that was a sixth of the local cloud's time, more than the writes themselves:
   check that passed is remembered on the parsed (cached) expression for those names and keys
   and skipped for the next update with the same ones; a check that fails runs, and raises, every
   time.
+
+Every condition, key condition and filter expression is lexed again on each request: one regular
+expression after another tried at every position, a list of eight compiled patterns built per
+token. The tokens depend on the expression's text alone and are never changed afterwards (tuples
+with empty child lists; later stages build new nodes), so each text is lexed once and its tokens
+shared; the names and values are looked up per request after lexing, as before.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ import copy
 import functools
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.parsing import ast_nodes, validators
 
 # moto's parsing modules carry no type information: their classes are read from the namespaces.
@@ -178,6 +186,24 @@ def _validate(self: Any) -> Any:
     return node
 
 
+# -- condition expressions ----------------------------------------------------------------
+
+
+def _lexed_once(original: Callable[[ConditionExpressionParser], deque[Any]]) -> Callable[..., deque[Any]]:
+    @functools.lru_cache(maxsize=4096)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        return tuple(original(ConditionExpressionParser(expression, None, None)))
+
+    @functools.wraps(original)
+    def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+        expression = self.condition_expression
+        if not isinstance(expression, str):
+            return original(self)
+        return deque(tokens(expression))  # a new deque: the parser consumes it
+
+    return _lex_condition_expression
+
+
 _applied = threading.Lock()
 
 
@@ -191,3 +217,6 @@ def apply() -> None:
     _DepthFirstTraverser.traverse = functools.wraps(_DepthFirstTraverser.traverse)(_traverse)
     _Validator.__init__ = _remembering_init(_Validator.__init__)
     _Validator.validate = functools.wraps(_Validator.validate)(_validate)
+    ConditionExpressionParser._lex_condition_expression = _lexed_once(  # type: ignore[method-assign]
+        ConditionExpressionParser._lex_condition_expression
+    )
