@@ -214,6 +214,7 @@ PROJECTIONS = [
     [["map", "inner"]],
     [["list[0]"]],
     [["blob"], ["nested_blob"], ["blobs"]],
+    [[name] for name in EVERY_TYPE],
 ]
 
 
@@ -223,8 +224,13 @@ def test_a_projection_keeps_what_moto_projects(paths: list[list[str]]) -> None:
     item = Item(hash_key=DynamoType(EVERY_TYPE["pk"]), range_key=DynamoType(EVERY_TYPE["sk"]), attrs=EVERY_TYPE)
     original = Item.project.__wrapped__  # type: ignore[attr-defined]
 
-    projected, by_moto = item.project(paths).to_json(), original(item, paths).to_json()
-    assert _unordered_sets(projected["Attributes"]) == _unordered_sets(by_moto["Attributes"])
+    projected, by_moto = item.project(paths), original(item, paths)
+    assert _unordered_sets(projected.to_json()["Attributes"]) == _unordered_sets(by_moto.to_json()["Attributes"])
+    assert projected.size() == by_moto.size()
+    assert projected.attrs == by_moto.attrs
+    # A copy: changing what was read leaves the stored item as it was.
+    for value in projected.attrs.values():
+        assert all(value is not stored for stored in item.attrs.values())
 
 
 def test_projected_reads_answer_the_named_attributes(cloud: Cloud) -> None:

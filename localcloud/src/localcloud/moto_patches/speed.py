@@ -26,7 +26,8 @@
 - DynamoDB projections (GetItem, BatchGetItem, Query with ProjectionExpression) turn the
   whole item into Python values and back once per projected path: reading three attributes
   of 150 items a second (the chaos monitor) took a tenth of the server. A projection of
-  top-level names copies those attributes as they are.
+  top-level names copies those attributes as they are (as moto's own item copy does, without
+  a round trip through wire form and without re-checking the size of a part of a stored item).
 - An UpdateExpression is parsed twice per update (moto's request check, then the update),
   and again for every update in a transaction; the parse depends on the string alone, and
   moto's validator works on its own deep copy of it, so parses are cached by string.
@@ -48,7 +49,7 @@ from moto.core import responses as core_responses
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.parsing import expressions as update_expressions
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -216,9 +217,17 @@ def _direct_projection(original: Callable[..., Item]) -> Callable[..., Item]:
         names = [path[0] for path in projection_expressions if len(path) == 1 and "[" not in path[0]]
         if len(names) != len(projection_expressions):
             return original(self, projection_expressions)  # nested paths and list indexes
-        # A missing attribute is left out, as moto's path (and DynamoDB) do.
-        attrs = {name: self.attrs[name].to_regular_json() for name in names if name in self.attrs}
-        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+        projected = cast(Item, Item.__new__(Item))
+        projected.hash_key, projected.range_key = self.hash_key, self.range_key
+        # As Item.__deepcopy__ does: the attributes copied, not converted to wire form and parsed
+        # back, and the size check skipped (a part of a stored item is never larger than the item).
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for name in names:
+            if name in self.attrs:  # a missing attribute is left out, as moto's path (and DynamoDB) do
+                dict.__setitem__(attrs, name, copy.deepcopy(self.attrs[name]))
+        projected.attrs = attrs
+        return projected
 
     return project
 
