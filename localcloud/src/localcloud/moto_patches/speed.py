@@ -23,6 +23,10 @@
   largest single cost of the server (a quarter of it under load). A value of
   strings, numbers, booleans and nulls, nested in maps and lists, is written
   as it is; anything else (binary) still takes moto's path.
+- The request parser walks the same shapes on the way in: every AttributeValue of a request
+  (each item a transaction puts, each key and value) member by member, to hand back the same
+  strings, booleans, maps and lists it was given (only binary values change: base64 is
+  decoded). A plain AttributeValue is taken as it is, when the parser builds plain dicts.
 - DynamoDB projections (GetItem, BatchGetItem, Query with ProjectionExpression) turn the
   whole item into Python values and back once per projected path: reading three attributes
   of 150 items a second (the chaos monitor) took a tenth of the server. A projection of
@@ -46,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from moto.core import responses as core_responses
+from moto.core.parse import BaseJSONParser
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.models import DynamoDBBackend
@@ -284,6 +289,17 @@ def _attribute_as_is(original: Callable[..., None]) -> Callable[..., None]:
     return serialize_structure
 
 
+def _attribute_parsed_as_is(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def parse_structure(self: BaseJSONParser, shape: Any, value: Any) -> Any:
+        # Only the default dict: a service that parses into its own map type gets moto's path.
+        if shape.name == "AttributeValue" and self.MAP_TYPE is dict and _is_plain_attribute(value):
+            return value
+        return original(self, shape, value)
+
+    return parse_structure
+
+
 _applied = threading.Lock()
 
 
@@ -305,6 +321,9 @@ def apply() -> None:
     Table.all_items = _scoped_all_items(Table.all_items)  # type: ignore[method-assign,assignment]
     BaseJSONSerializer._serialize_type_structure = _attribute_as_is(  # type: ignore[method-assign]
         BaseJSONSerializer._serialize_type_structure
+    )
+    BaseJSONParser._parse_structure = _attribute_parsed_as_is(  # type: ignore[method-assign]
+        BaseJSONParser._parse_structure
     )
     Item.project = _direct_projection(Item.project)  # type: ignore[method-assign]
     _UpdateExpressionParser.make = staticmethod(_parsed_update_expression)
