@@ -37,10 +37,13 @@ Replaced or wrapped here, and why (``fidelity``, ``speed``, ``queue_speed`` and
   the GIL for each call anyway, so little concurrency is lost).
 - ``fidelity``: DeadLetterConfig and a compact RedrivePolicy read back as written;
   TransactWriteItems honours ClientRequestToken.
-- ``speed``: per-host dispatch cache; TransactWriteItems without table copies.
-- ``queue_speed``: SQS scans that read the clock once, attributes read once.
+- ``speed``: per-host dispatch cache; TransactWriteItems without table copies; queries of one
+  partition; AttributeValues serialized and parsed as they are; projections copied.
+- ``queue_speed``: SQS scans that read the clock once, attributes read once, attribute names
+  converted once.
 - ``expression_speed``: update expressions validated without deepcopy, walks that read their
-  handlers once, checks that depend on the expression alone skipped once passed.
+  handlers once, checks that depend on the expression alone skipped once passed; condition
+  expressions lexed once per text.
 - moto's IAM setting: AWS managed policies are loaded while a local cloud is
   installed (``load_managed_policies``, default on): Terraform attaches
   AWSLambdaBasicExecutionRole and the like by ARN.
