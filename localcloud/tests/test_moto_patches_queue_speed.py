@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.utils import camelcase_to_underscores
+from moto.sqs import models as sqs_models
 from moto.sqs.models import Queue, sqs_backends
 
 from localcloud.testing import Cloud
@@ -95,3 +97,21 @@ def test_a_receive_does_not_read_the_queue_attributes_per_message(
 
     assert len(received) == 10
     assert len(reads) <= 1
+
+
+def test_attribute_names_become_motos_field_names(cloud: Cloud) -> None:
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(
+        QueueName="named.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    names = ["All", *Queue.BASE_ATTRIBUTES, *Queue.FIFO_ATTRIBUTES, *Queue.KMS_ATTRIBUTES, "MessageRetentionPeriod"]
+
+    # Read twice: the second conversion of each name is the remembered one.
+    for _ in range(2):
+        for name in names:
+            assert vars(sqs_models)["camelcase_to_underscores"](name) == camelcase_to_underscores(name)
+    sqs.send_message(QueueUrl=url, MessageBody="deduplicated by content", MessageGroupId="g")
+    sqs.send_message(QueueUrl=url, MessageBody="deduplicated by content", MessageGroupId="g")
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ContentBasedDeduplication"] == "true"
+    assert attributes["ApproximateNumberOfMessages"] == "1"

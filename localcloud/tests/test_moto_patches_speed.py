@@ -4,12 +4,14 @@ projections copied as they are, update expressions parsed once."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.parse import BaseJSONParser, JSONParser
 from moto.core.serialize import BaseJSONSerializer, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb.models import dynamodb_backends
@@ -207,6 +209,41 @@ def test_plain_attribute_values_serialize_as_moto_would() -> None:
     assert body(method) == body(original) == result
 
 
+def test_attribute_values_parse_as_moto_parses_them() -> None:
+    speed.apply()
+    method = BaseJSONParser._parse_structure
+    original = method.__wrapped__  # type: ignore[attr-defined]
+    operation = get_service_model("dynamodb").operation_model("TransactWriteItems")
+    # Every type, binary ones too (base64 on the wire, bytes once parsed), in a put and an update.
+    wire = json.loads(json.dumps(EVERY_TYPE, default=lambda b: base64.b64encode(b).decode()))
+    body = {
+        "TransactItems": [
+            {"Put": {"TableName": "log", "Item": wire, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {
+                "Update": {
+                    "TableName": "log",
+                    "Key": {"pk": wire["pk"], "sk": wire["sk"]},
+                    "UpdateExpression": "SET m = :m, b = :b",
+                    "ExpressionAttributeValues": {":m": wire["map"], ":b": wire["nested_blob"]},
+                }
+            },
+        ],
+        "ClientRequestToken": "token",
+    }
+    request = {"method": "POST", "values": {}, "headers": {}, "body": json.dumps(body).encode(), "url_path": "/"}
+
+    def parsed(structure_method: Any) -> Any:
+        BaseJSONParser._parse_structure = structure_method  # type: ignore[method-assign]
+        try:
+            return JSONParser(operation).parse(request)  # type: ignore[arg-type]
+        finally:
+            BaseJSONParser._parse_structure = method  # type: ignore[method-assign]
+
+    ours, motos = parsed(method), parsed(original)
+    assert ours == motos
+    assert ours["TransactItems"][0]["Put"]["Item"]["blob"] == {"B": EVERY_TYPE["blob"]["B"]}
+
+
 PROJECTIONS = [
     [["yes"], ["n"]],
     [["empty"], ["absent"]],
@@ -214,6 +251,7 @@ PROJECTIONS = [
     [["map", "inner"]],
     [["list[0]"]],
     [["blob"], ["nested_blob"], ["blobs"]],
+    [[name] for name in EVERY_TYPE],
 ]
 
 
@@ -223,8 +261,13 @@ def test_a_projection_keeps_what_moto_projects(paths: list[list[str]]) -> None:
     item = Item(hash_key=DynamoType(EVERY_TYPE["pk"]), range_key=DynamoType(EVERY_TYPE["sk"]), attrs=EVERY_TYPE)
     original = Item.project.__wrapped__  # type: ignore[attr-defined]
 
-    projected, by_moto = item.project(paths).to_json(), original(item, paths).to_json()
-    assert _unordered_sets(projected["Attributes"]) == _unordered_sets(by_moto["Attributes"])
+    projected, by_moto = item.project(paths), original(item, paths)
+    assert _unordered_sets(projected.to_json()["Attributes"]) == _unordered_sets(by_moto.to_json()["Attributes"])
+    assert projected.size() == by_moto.size()
+    assert projected.attrs == by_moto.attrs
+    # A copy: changing what was read leaves the stored item as it was.
+    for value in projected.attrs.values():
+        assert all(value is not stored for stored in item.attrs.values())
 
 
 def test_projected_reads_answer_the_named_attributes(cloud: Cloud) -> None:

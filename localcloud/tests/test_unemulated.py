@@ -8,6 +8,8 @@ import logging
 import pytest
 import requests
 
+from localcloud import unemulated
+from localcloud.moto_patches.internals import LambdaFunction
 from localcloud.testing import Cloud
 
 
@@ -61,3 +63,25 @@ def test_unemulated_settings_are_listed_and_logged_once(cloud: Cloud, caplog: py
     warnings = [r.getMessage() for r in caplog.records if r.name == "localcloud.unemulated"]
     assert len(warnings) == 4  # two checks, each setting told once
     assert any("ScalingConfig" in warning and scaled in warning for warning in warnings)
+
+
+def test_a_scan_reads_the_functions_without_copying_them(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    lambda_client = cloud.client("lambda")
+    lambda_client.create_function(
+        FunctionName="versioned",
+        Runtime="nodejs20.x",
+        Role=cloud.role(),
+        Handler="echo.handler",
+        Code={"ZipFile": cloud.zip("echo")},
+        Publish=True,
+    )
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a scan copied a function")
+
+    # Housekeeping scans every pass; a copy of each function (code and all) cost the server dearly.
+    monkeypatch.setattr(LambdaFunction, "__deepcopy__", refuse, raising=False)
+    found = unemulated.scan()
+
+    # $LATEST and version 1 both carry the setting; the scan names the function once.
+    assert found == [unemulated.Unemulated("function versioned", "Runtime=nodejs20.x", found[0].instead)]

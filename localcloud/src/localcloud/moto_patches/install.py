@@ -6,8 +6,8 @@ The patched methods call the running local cloud through ``Hooks``, which the
 server implements with its executor, asynchronous invoker, pollers and event
 targets; nothing here imports another room of the local cloud.
 
-Replaced or wrapped here, and why (``fidelity``, ``speed`` and ``queue_speed`` say
-why for theirs):
+Replaced or wrapped here, and why (``fidelity``, ``speed``, ``queue_speed`` and
+``expression_speed`` say why for theirs):
 
 - LambdaFunction._invoke_lambda and LambdaFunction.invoke: run the real
   handler through the executor instead of Docker; InvocationType Event returns
@@ -37,8 +37,13 @@ why for theirs):
   the GIL for each call anyway, so little concurrency is lost).
 - ``fidelity``: DeadLetterConfig and a compact RedrivePolicy read back as written;
   TransactWriteItems honours ClientRequestToken.
-- ``speed``: per-host dispatch cache; TransactWriteItems without table copies.
-- ``queue_speed``: SQS scans that read the clock once, attributes read once.
+- ``speed``: per-host dispatch cache; TransactWriteItems without table copies; queries of one
+  partition; AttributeValues serialized and parsed as they are; projections copied.
+- ``queue_speed``: SQS scans that read the clock once, attributes read once, attribute names
+  converted once.
+- ``expression_speed``: update expressions validated without deepcopy, walks that read their
+  handlers once, checks that depend on the expression alone skipped once passed; condition
+  expressions lexed once per text.
 - moto's IAM setting: AWS managed policies are loaded while a local cloud is
   installed (``load_managed_policies``, default on): Terraform attaches
   AWSLambdaBasicExecutionRole and the like by ARN.
@@ -68,7 +73,7 @@ from moto.kinesis.models import Stream, kinesis_backends
 from moto.sns.models import Subscription
 from moto.sqs.models import Queue, sqs_backends
 
-from localcloud.moto_patches import fidelity, queue_speed, speed
+from localcloud.moto_patches import expression_speed, fidelity, queue_speed, speed
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +364,7 @@ def _apply() -> None:
     StreamShard.add = _locked_by(threading.Lock(), StreamShard.add)  # type: ignore[method-assign]
     speed.apply()
     queue_speed.apply()
+    expression_speed.apply()
     # After speed, so the lock also covers its snapshot and roll-back.
     dynamodb_writes = threading.RLock()  # batch_write_item re-enters through put_item
     for name in DYNAMODB_WRITES:

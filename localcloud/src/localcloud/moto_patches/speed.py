@@ -23,10 +23,15 @@
   largest single cost of the server (a quarter of it under load). A value of
   strings, numbers, booleans and nulls, nested in maps and lists, is written
   as it is; anything else (binary) still takes moto's path.
+- The request parser walks the same shapes on the way in: every AttributeValue of a request
+  (each item a transaction puts, each key and value) member by member, to hand back the same
+  strings, booleans, maps and lists it was given (only binary values change: base64 is
+  decoded). A plain AttributeValue is taken as it is, when the parser builds plain dicts.
 - DynamoDB projections (GetItem, BatchGetItem, Query with ProjectionExpression) turn the
   whole item into Python values and back once per projected path: reading three attributes
   of 150 items a second (the chaos monitor) took a tenth of the server. A projection of
-  top-level names copies those attributes as they are.
+  top-level names copies those attributes as they are (as moto's own item copy does, without
+  a round trip through wire form and without re-checking the size of a part of a stored item).
 - An UpdateExpression is parsed twice per update (moto's request check, then the update),
   and again for every update in a transaction; the parse depends on the string alone, and
   moto's validator works on its own deep copy of it, so parses are cached by string.
@@ -45,10 +50,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from moto.core import responses as core_responses
+from moto.core.parse import BaseJSONParser
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.parsing import expressions as update_expressions
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -216,9 +222,17 @@ def _direct_projection(original: Callable[..., Item]) -> Callable[..., Item]:
         names = [path[0] for path in projection_expressions if len(path) == 1 and "[" not in path[0]]
         if len(names) != len(projection_expressions):
             return original(self, projection_expressions)  # nested paths and list indexes
-        # A missing attribute is left out, as moto's path (and DynamoDB) do.
-        attrs = {name: self.attrs[name].to_regular_json() for name in names if name in self.attrs}
-        return Item(hash_key=self.hash_key, range_key=self.range_key, attrs=attrs)
+        projected = cast(Item, Item.__new__(Item))
+        projected.hash_key, projected.range_key = self.hash_key, self.range_key
+        # As Item.__deepcopy__ does: the attributes copied, not converted to wire form and parsed
+        # back, and the size check skipped (a part of a stored item is never larger than the item).
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        for name in names:
+            if name in self.attrs:  # a missing attribute is left out, as moto's path (and DynamoDB) do
+                dict.__setitem__(attrs, name, copy.deepcopy(self.attrs[name]))
+        projected.attrs = attrs
+        return projected
 
     return project
 
@@ -275,6 +289,17 @@ def _attribute_as_is(original: Callable[..., None]) -> Callable[..., None]:
     return serialize_structure
 
 
+def _attribute_parsed_as_is(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def parse_structure(self: BaseJSONParser, shape: Any, value: Any) -> Any:
+        # Only the default dict: a service that parses into its own map type gets moto's path.
+        if shape.name == "AttributeValue" and self.MAP_TYPE is dict and _is_plain_attribute(value):
+            return value
+        return original(self, shape, value)
+
+    return parse_structure
+
+
 _applied = threading.Lock()
 
 
@@ -296,6 +321,9 @@ def apply() -> None:
     Table.all_items = _scoped_all_items(Table.all_items)  # type: ignore[method-assign,assignment]
     BaseJSONSerializer._serialize_type_structure = _attribute_as_is(  # type: ignore[method-assign]
         BaseJSONSerializer._serialize_type_structure
+    )
+    BaseJSONParser._parse_structure = _attribute_parsed_as_is(  # type: ignore[method-assign]
+        BaseJSONParser._parse_structure
     )
     Item.project = _direct_projection(Item.project)  # type: ignore[method-assign]
     _UpdateExpressionParser.make = staticmethod(_parsed_update_expression)
