@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 
 
@@ -84,3 +86,15 @@ def init_args(workdir: Path) -> list[str]:
     if mirror.is_dir():
         args.append(f"-plugin-dir={mirror}")
     return args
+
+
+def emulator_client(service: str, endpoint: str, region: str) -> Any:
+    """A boto3 client of ``service`` against the emulator at ``endpoint``, with its dummy credentials."""
+    factory: Any = boto3.client  # the service name is not a literal the stubs can narrow
+    return factory(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from localcloud.testing import free_port
 from tests.terraform import moved_blocks
-from tests.terraform.runner import init_args, lambda_zip, run_terraform, terraform_env
+from tests.terraform.runner import emulator_client, init_args, lambda_zip, run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -83,14 +82,7 @@ class Run:
         return run_terraform(ENV_DIR, self.env, self.timings, *args, timeout=STEP_TIMEOUT, step=step, check=check)
 
     def client(self, service: str) -> Any:
-        factory: Any = boto3.client  # the service name is not a literal the stubs can narrow
-        return factory(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return emulator_client(service, self.endpoint, REGION)
 
 
 def _terraform_env(endpoint: str, workdir: Path, zip_path: Path) -> dict[str, str]:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import fastjsonschema
 import pytest
 import requests
@@ -38,7 +37,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from localcloud.testing import free_port
-from tests.terraform.runner import init_args, lambda_zip, run_terraform, terraform_env
+from tests.terraform.runner import emulator_client, init_args, lambda_zip, run_terraform, terraform_env
 
 pytestmark = pytest.mark.slow
 
@@ -58,14 +57,7 @@ class Stack:
     timings: dict[str, float] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        factory: Any = boto3.client  # the service name is not a literal the stubs can narrow
-        return factory(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return emulator_client(service, self.endpoint, REGION)
 
     @property
     def gateways(self) -> dict[str, str]:
