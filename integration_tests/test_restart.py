@@ -29,11 +29,11 @@ def restart(outputs: dict[str, Any], http: requests.Session) -> Callable[[], Non
     # Not a check left green: restarting with the state kept is what the project's local cloud
     # does; on AWS and LocalStack there is nothing of ours to restart.
     if not endpoint:
-        pytest.skip("restarting applies to the project's local cloud; this target is AWS")  # no cloud of ours
+        pytest.skip("restarting applies to the project's local cloud; this target is AWS")  # AWS: no cloud of ours
     port = urlparse(endpoint).port
     if port is None or health(port) is None:
-        # LocalStack keeps its own state (its persistence is its own feature): nothing of ours to restart.
-        pytest.skip(f"restarting applies to the project's local cloud; {endpoint} is another emulator")
+        reason = f"restarting applies to the project's local cloud; {endpoint} is another emulator"
+        pytest.skip(reason)  # LocalStack: its persistence is its own feature, nothing of ours to restart
     state_dir = str(outputs_path().parent)
 
     def down_and_up() -> None:

@@ -213,10 +213,12 @@ def apply() -> None:
         return
     # The module's own name for copy.deepcopy, called by Validator.__init__ on the parsed tree (ours
     # takes no third argument, which moto never passes).
-    validators.deepcopy = _deepcopy  # type: ignore[attr-defined,assignment]
+    # moto's stubs do not export the module's deepcopy name, and ours has a narrower signature.
+    validators.deepcopy = _deepcopy  # type: ignore[attr-defined,assignment]  # replacing the name is the patch
     _DepthFirstTraverser.traverse = functools.wraps(_DepthFirstTraverser.traverse)(_traverse)
     _Validator.__init__ = _remembering_init(_Validator.__init__)
     _Validator.validate = functools.wraps(_Validator.validate)(_validate)
-    ConditionExpressionParser._lex_condition_expression = _lexed_once(  # type: ignore[method-assign]
+    # Replacing moto's method on its class is the patch (the ignore says so to the type checker).
+    ConditionExpressionParser._lex_condition_expression = _lexed_once(  # type: ignore[method-assign]  # the patch
         ConditionExpressionParser._lex_condition_expression
     )

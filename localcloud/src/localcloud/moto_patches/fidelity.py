@@ -191,7 +191,7 @@ def apply() -> None:
         LambdaFunction.update_configuration
     )
     # Replacing moto's method on its class is the patch (the ignore says so to the type checker).
-    LambdaBackend.list_event_source_mappings = _mappings_by_function_identity(  # type: ignore[method-assign]
+    LambdaBackend.list_event_source_mappings = _mappings_by_function_identity(  # type: ignore[method-assign]  # patch
         LambdaBackend.list_event_source_mappings
     )
     Queue.attributes = _compact_redrive_policy(vars(Queue)["attributes"])  # type: ignore[assignment,method-assign]

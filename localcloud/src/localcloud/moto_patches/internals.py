@@ -166,7 +166,7 @@ def prewarm_backends(region: str) -> None:
 
 def reset_backends(keep: frozenset[str] = frozenset()) -> None:
     """Forget every resource of every service moto has built, except the services in ``keep``."""
-    for backends in list(BackendDict._instances):  # type: ignore[misc]
+    for backends in list(BackendDict._instances):  # type: ignore[misc]  # a type-variable class attribute
         if backends.service_name not in keep:
             backends.clear()
 
@@ -182,8 +182,8 @@ def backends_by_service(names: set[str] | frozenset[str] = frozenset()) -> dict[
     # _instances is moto's registry of the backends in use, a class attribute typed with a type
     # variable (mypy: misc); get_backend is typed per literal service name, and ours come from a
     # snapshot at run time (call-overload).
-    for backends in list(BackendDict._instances):  # type: ignore[misc]
+    for backends in list(BackendDict._instances):  # type: ignore[misc]  # a type-variable class attribute
         found.setdefault(backends.service_name, backends)
     for name in sorted(set(names) - set(found)):
-        found[name] = get_backend(name)  # type: ignore[call-overload]
+        found[name] = get_backend(name)  # type: ignore[call-overload]  # a name read at run time, not a literal
     return found
