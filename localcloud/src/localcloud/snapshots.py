@@ -70,6 +70,7 @@ from localcloud.moto_patches.internals import (
     aws_managed_policies_data,
     backends_by_service,
     moto_version,
+    unchecked_attributes,
 )
 
 FORMAT = 2
@@ -139,9 +140,7 @@ def _load_private_key(der: bytes) -> Any:
 
 
 def _load_item_attributes(attributes: dict[str, Any]) -> LimitedSizeDict:
-    loaded = LimitedSizeDict.__new__(LimitedSizeDict)
-    dict.update(loaded, attributes)  # not its __setitem__: the sizes were checked when written
-    return loaded
+    return unchecked_attributes(attributes.items())  # the sizes were checked when written
 
 
 def _item_attributes(attributes: LimitedSizeDict) -> tuple[Any, tuple[dict[str, Any]]]:

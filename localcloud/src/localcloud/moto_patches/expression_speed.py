@@ -212,8 +212,7 @@ def apply() -> None:
     if not _applied.acquire(blocking=False):
         return
     # The module's own name for copy.deepcopy, called by Validator.__init__ on the parsed tree (ours
-    # takes no third argument, which moto never passes).
-    # moto's stubs do not export the module's deepcopy name, and ours has a narrower signature.
+    # takes no third argument, which moto never passes). moto's stubs do not declare that name.
     validators.deepcopy = _deepcopy  # type: ignore[attr-defined,assignment]  # replacing the name is the patch
     _DepthFirstTraverser.traverse = functools.wraps(_DepthFirstTraverser.traverse)(_traverse)
     _Validator.__init__ = _remembering_init(_Validator.__init__)

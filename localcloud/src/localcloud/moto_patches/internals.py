@@ -12,6 +12,7 @@ moto signs user pool tokens with, and resetting moto's state between test clouds
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from moto import __version__ as _moto_version
@@ -91,6 +92,7 @@ __all__ = [
     "scheduler_backends",
     "sns_backends",
     "sqs_backends",
+    "unchecked_attributes",
     "user_pool_public_keys",
 ]
 
@@ -162,6 +164,14 @@ def prewarm_backends(region: str) -> None:
     and its EC2 backend in ``region`` now, rather than in a first request."""
     iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
     ec2_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+def unchecked_attributes(attributes: Iterable[tuple[str, Any]]) -> LimitedSizeDict:
+    """An item's attributes as moto keeps them, filled without moto's size check per key (which sums
+    the whole item at every key): only for attributes whose item was checked when it was written."""
+    filled = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.update(filled, attributes)
+    return filled
 
 
 def reset_backends(keep: frozenset[str] = frozenset()) -> None:

@@ -54,10 +54,12 @@ from moto.core.parse import BaseJSONParser
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import method_names_from_class
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.parsing import expressions as update_expressions
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+from localcloud.moto_patches.internals import unchecked_attributes
 
 _local = threading.local()
 
@@ -226,12 +228,10 @@ def _direct_projection(original: Callable[..., Item]) -> Callable[..., Item]:
         projected.hash_key, projected.range_key = self.hash_key, self.range_key
         # As Item.__deepcopy__ does: the attributes copied, not converted to wire form and parsed
         # back, and the size check skipped (a part of a stored item is never larger than the item).
-        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-        dict.__init__(attrs)
-        for name in names:
-            if name in self.attrs:  # a missing attribute is left out, as moto's path (and DynamoDB) do
-                dict.__setitem__(attrs, name, copy.deepcopy(self.attrs[name]))
-        projected.attrs = attrs
+        # A missing attribute is left out, as moto's path (and DynamoDB) do.
+        projected.attrs = unchecked_attributes(
+            (name, copy.deepcopy(self.attrs[name])) for name in names if name in self.attrs
+        )
         return projected
 
     return project
