@@ -9,10 +9,15 @@ regional gateway at concurrency 1 and 8, and stops that local cloud again.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -48,12 +53,39 @@ def executor_rows() -> tuple[dict[str, Any], list[Row]]:
     return figures, rows
 
 
-def _make(*args: str) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"make {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return time.perf_counter() - started
+@dataclass(frozen=True)
+class ThrowawayStack:
+    """A local cloud of the bench's own: a free port, a state directory under build/bench."""
+
+    port: int
+    state_dir: Path
+
+    def make(self, target: str) -> float:
+        """``make <target>`` against this local cloud; its wall seconds, or an error with its output."""
+        variables = ("ENV=local", f"STATE_DIR={self.state_dir}", f"LOCALCLOUD_PORT={self.port}", "LOCAL_CLOUD=builtin")
+        started = time.perf_counter()
+        result = subprocess.run(["make", target, *variables], cwd=ROOT, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"make {target} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return time.perf_counter() - started
+
+    def outputs(self) -> dict[str, Any]:
+        found: dict[str, Any] = json.loads((self.state_dir / "outputs.json").read_text(encoding="utf-8"))
+        return found
+
+
+@contextmanager
+def throwaway_stack(name: str) -> Iterator[ThrowawayStack]:
+    """A fresh state directory build/bench/<name> on a free port (never a developer's `make deploy`
+    on 4566); its local cloud is stopped on the way out, whatever happened."""
+    stack = ThrowawayStack(free_port(), BUILD_DIR / "bench" / name)
+    shutil.rmtree(stack.state_dir, ignore_errors=True)
+    try:
+        yield stack
+    finally:
+        # Nothing left to stop, or already stopped: the figures (or the first error) stand.
+        with suppress(RuntimeError):
+            stack.make("local-down")
 
 
 def _load(url: str, api_key: str, concurrency: int) -> dict[str, Any]:
@@ -102,17 +134,11 @@ def _load(url: str, api_key: str, concurrency: int) -> dict[str, Any]:
 
 
 def deploy_and_load_rows() -> tuple[dict[str, Any], list[Row]]:
-    port = free_port()
-    state_dir = BUILD_DIR / "bench" / "localcloud"
-    make_vars = ("ENV=local", f"STATE_DIR={state_dir}", f"LOCALCLOUD_PORT={port}", "LOCAL_CLOUD=builtin")
-    subprocess.run(["rm", "-rf", str(state_dir)], check=True)
-    try:
-        fresh = _make("deploy", *make_vars)
-        unchanged = _make("deploy", *make_vars)
-        outputs = json.loads((state_dir / "outputs.json").read_text(encoding="utf-8"))
+    with throwaway_stack("localcloud") as stack:
+        fresh = stack.make("deploy")
+        unchanged = stack.make("deploy")
+        outputs = stack.outputs()
         loads = [_load(outputs["regional_api_url"], outputs["api_key"], c) for c in (1, 8)]
-    finally:
-        subprocess.run(["make", "local-down", *make_vars], cwd=ROOT, capture_output=True, check=False)
     data = {"fresh_deploy_s": round(fresh, 1), "unchanged_deploy_s": round(unchanged, 1), "load": loads}
     rows: list[Row] = [
         (

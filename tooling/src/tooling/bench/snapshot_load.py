@@ -24,9 +24,9 @@ from typing import Any
 
 import requests
 
-from localcloud.daemon import free_port
+from tooling.bench.local_cloud import throwaway_stack
 from tooling.bench.stats import summarize
-from tooling.repository import BUILD_DIR, ROOT
+from tooling.repository import ROOT
 
 BUDGET_SECONDS = 1.0
 ROUNDS = 5
@@ -37,12 +37,6 @@ NAME = "bench-start"
 PRINTED = re.compile(r"^loaded \S+: (?P<mb>[0-9.]+) MB in (?P<ms>[0-9]+) ms$")
 
 Row = tuple[str, str, str, "bool | None"]
-
-
-def _make(*args: str) -> None:
-    done = subprocess.run(["make", *args], cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"make {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def _localcloud(port: int, state_dir: Path, *args: str) -> tuple[float, str]:
@@ -73,31 +67,25 @@ def _post_events(url: str, api_key: str, count: int) -> int:
 
 
 def load_rows() -> tuple[dict[str, Any], list[Row]]:
-    port = free_port()
-    state_dir = BUILD_DIR / "bench" / "snapshot"
-    make_vars = ("ENV=local", f"STATE_DIR={state_dir}", f"LOCALCLOUD_PORT={port}", "LOCAL_CLOUD=builtin")
-    subprocess.run(["rm", "-rf", str(state_dir)], check=True)
     walls: list[float] = []
     server_ms: list[float] = []
-    try:
-        _make("deploy", *make_vars)
-        outputs = json.loads((state_dir / "outputs.json").read_text(encoding="utf-8"))
+    with throwaway_stack("snapshot") as stack:
+        stack.make("deploy")
+        outputs = stack.outputs()
         refused = _post_events(outputs["regional_api_url"], outputs["api_key"], EVENTS)
         if refused:
             raise RuntimeError(f"{refused} of {EVENTS} events were not accepted: the stack is not healthy")
         time.sleep(SETTLE_SECONDS)
-        _, saved = _localcloud(port, state_dir, "snapshot", "save", NAME)
+        _, saved = _localcloud(stack.port, stack.state_dir, "snapshot", "save", NAME)
         size_mb = 0.0
         for _ in range(ROUNDS):
-            wall, printed = _localcloud(port, state_dir, "snapshot", "load", NAME)
+            wall, printed = _localcloud(stack.port, stack.state_dir, "snapshot", "load", NAME)
             match = PRINTED.match(printed)
             if match is None:
                 raise RuntimeError(f"unexpected output of localcloud snapshot load: {printed!r}")
             walls.append(wall * 1000)
             server_ms.append(float(match["ms"]))
             size_mb = float(match["mb"])
-    finally:
-        subprocess.run(["make", "local-down", *make_vars], cwd=ROOT, capture_output=True, check=False)
     command = summarize(walls)
     server = summarize(server_ms)
     data = {
