@@ -21,11 +21,11 @@ from typing import Any
 
 import boto3
 import requests
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
 from localcloud.cognitoidp.token_endpoint import wrap_wsgi_app as wrap_with_token_endpoint
+from localcloud.http_server import PersistentConnectionServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -208,7 +208,7 @@ class Gateway:
 
 def _start_server(fake: FakeLambda) -> tuple[Any, str]:
     app = wrap_with_token_endpoint(wrap_wsgi_app(DomainDispatcherApplication(create_backend_app), fake))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    server = PersistentConnectionServer("127.0.0.1", 0, app)
     assert server.server_port != 4566  # never the developer's local cloud port
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
@@ -289,3 +289,5 @@ def running_gateway() -> Iterator[Gateway]:
             client.delete_usage_plan(usagePlanId=plan_id)
         client.delete_rest_api(restApiId=api_id)
         server.shutdown()
+        server.server_close()
+        server.close_connections()

@@ -25,6 +25,7 @@ ROOT_MODULES = {
     "__main__",
     "daemon",
     "server",
+    "http_server",
     "control",
     "guard",
     "settings",

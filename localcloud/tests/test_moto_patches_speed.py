@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.base_backend import BackendDict
 from moto.core.parse import BaseJSONParser, JSONParser
 from moto.core.serialize import BaseJSONSerializer, get_serializer_class
 from moto.core.utils import get_service_model
@@ -327,3 +328,26 @@ def test_one_update_expression_applies_to_each_item_with_its_own_values(cloud: C
                 UpdateExpression="SET = :v",
                 ExpressionAttributeValues={":v": {"S": "x"}},
             )
+
+
+def test_backends_by_account_are_found_created_and_registered_as_moto_does(cloud: Cloud) -> None:
+    """A known account is the same backend; a new one is built and registered; after moto's reset
+    (which empties its registry) a lookup registers the service again."""
+    registry: list[Any] = BackendDict._instances  # type: ignore[misc]  # a type-variable class attribute
+    cloud.client("dynamodb").list_tables()
+    known = dynamodb_backends["123456789012"]
+    assert dynamodb_backends["123456789012"] is known
+    assert any(backends is dynamodb_backends for backends in registry)
+
+    other = dynamodb_backends["210987654321"]
+    assert other is not known
+    assert dict.__contains__(dynamodb_backends, "210987654321")
+
+    saved = list(registry)
+    registry.clear()
+    try:
+        assert dynamodb_backends["123456789012"] is known
+        assert any(backends is dynamodb_backends for backends in registry)
+    finally:
+        registry[:] = saved
+        dict.pop(dynamodb_backends, "210987654321")

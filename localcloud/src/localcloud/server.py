@@ -25,10 +25,8 @@ from moto import __version__ as moto_version
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
-    MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud import snapshots
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
@@ -47,6 +45,7 @@ from localcloud.event_sources.mappings import MappingSupervisor
 from localcloud.events.scheduler import Scheduler
 from localcloud.events.targets import send_to_targets
 from localcloud.guard import Guard
+from localcloud.http_server import PersistentConnectionServer
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
 from localcloud.moto_patches.serialize import serialize_services
@@ -148,7 +147,7 @@ class _MotoHooks:
 class LocalCloud:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._server: BaseWSGIServer | None = None
+        self._server: PersistentConnectionServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
         self._started_at = 0.0
@@ -168,7 +167,7 @@ class LocalCloud:
     def start(self) -> None:
         # Bind first: with port 0 (tests) the real port is known only now, and
         # the workers' AWS_ENDPOINT_URL needs it.
-        server = make_server(HOST, self.settings.port, _not_ready, threaded=True, request_handler=MotoRequestHandler)
+        server = PersistentConnectionServer(HOST, self.settings.port, _not_ready)
         self._server = server
         self.settings = self.settings.with_port(int(server.server_port))
         settings = self.settings
@@ -221,6 +220,7 @@ class LocalCloud:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
         self.scheduler.stop()
         self.mappings.stop()
         self.async_invoker.close()

@@ -37,6 +37,11 @@
   moto's validator works on its own deep copy of it, so parses are cached by string.
 - Every request lists its handler class's methods (``inspect.getmembers``) to check the
   action exists; the list depends on the class alone, so it is cached per class.
+- Every lookup of a service's backends by account (a few per request, and each poll of each
+  poller) takes moto's global backend lock and checks that the service is registered with ``in``
+  on moto's list of every service's backends: an equality test against each of them, which
+  compares their whole contents. An account already there, of a service registered (by identity),
+  needs neither: moto's own path runs only for a new account or an unregistered service.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from moto.core import responses as core_responses
+from moto.core.base_backend import BackendDict
 from moto.core.parse import BaseJSONParser
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import method_names_from_class
@@ -76,6 +82,20 @@ def _cached_backend_for_host(original: Callable[..., Any]) -> Callable[..., Any]
         return cache[host]
 
     return get_backend_for_host
+
+
+# -- backends by account ----------------------------------------------------------
+
+
+def _known_accounts_first(original: Callable[[BackendDict[Any], str], None]) -> Callable[[BackendDict[Any], str], None]:
+    @functools.wraps(original)
+    def _create_account_specific_backend(self: BackendDict[Any], account_id: str) -> None:
+        registered: list[BackendDict[Any]] = BackendDict._instances  # type: ignore[misc]  # a type-variable class attribute
+        if dict.__contains__(self, account_id) and any(known is self for known in registered):
+            return
+        original(self, account_id)
+
+    return _create_account_specific_backend
 
 
 # -- DynamoDB transactions ----------------------------------------------------------
@@ -329,3 +349,6 @@ def apply() -> None:
     _UpdateExpressionParser.make = staticmethod(_parsed_update_expression)
     # moto's dispatcher calls the name it imported into its own module, so that name is replaced.
     core_responses.method_names_from_class = _cached_method_names  # type: ignore[attr-defined]
+    BackendDict._create_account_specific_backend = _known_accounts_first(  # type: ignore[method-assign,assignment]
+        BackendDict._create_account_specific_backend
+    )
