@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
@@ -13,28 +14,36 @@ class Stopped(Exception):
 
 
 class PollingThread:
-    """Calls `_poll_once` on a daemon thread until `stop()`; a failing poll is logged and
-    retried after `retry_interval` seconds, so one bad batch never kills a mapping."""
+    """Calls `_poll_once` on daemon threads (one unless `threads` says more) until `stop()`; a
+    failing poll is logged and retried after `retry_interval` seconds, so one bad batch never
+    kills a mapping."""
 
-    def __init__(self, name: str, stop: threading.Event, retry_interval: float) -> None:
+    def __init__(self, name: str, stop: threading.Event, retry_interval: float, threads: int = 1) -> None:
         self._stop = stop
         self._retry_interval = retry_interval
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._name = name
+        self._threads = [
+            threading.Thread(target=self._run, name=name if threads == 1 else f"{name}-{index}", daemon=True)
+            for index in range(threads)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
     def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _poll_once(self) -> None:
         raise NotImplementedError
 
     def _describe(self) -> str:
-        return self._thread.name
+        return self._name
 
     def _run(self) -> None:
         while not self._stop.is_set():

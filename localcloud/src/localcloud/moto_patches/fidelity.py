@@ -16,6 +16,12 @@ what it wrote and a second plan of an unchanged stack is empty.
   commit whose reply was lost), with other items it is an
   IdempotentParameterMismatchException. A cancelled transaction is not
   remembered, so retrying it runs it again.
+- SQS FIFO: moto frees a message group only when the last of its in-flight messages
+  is passed by a receive's scan. When several messages of a group came back (their
+  visibility timeout ended: a failed batch), the scan skipped each one while a later
+  one still held the group, and handed out the last of them first: the group's order
+  broken. As on AWS, a message whose visibility timeout has ended is no longer in
+  flight when a receive starts, so the group's first message comes first.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.responses import ActionResult
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.responses import DynamoHandler
-from moto.sqs.models import Queue
+from moto.sqs.models import Message, Queue, SQSBackend
 
 # How long DynamoDB remembers a transaction's ClientRequestToken.
 TOKEN_WINDOW_SECONDS = 600.0
@@ -176,6 +182,18 @@ def _idempotent_transactions(original: Callable[[DynamoHandler], ActionResult]) 
     return transact_write_items
 
 
+def _expired_messages_released(original: Callable[..., list[Message]]) -> Callable[..., list[Message]]:
+    @functools.wraps(original)
+    def receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> list[Message]:
+        queue = self.get_queue(queue_name)
+        if queue.fifo_queue:
+            for message in [m for m in queue.pending_messages if m.visible]:
+                queue.pending_messages.discard(message)
+        return original(self, queue_name, *args, **kwargs)
+
+    return receive_message
+
+
 _applied = threading.Lock()
 
 
@@ -198,3 +216,4 @@ def apply() -> None:
     DynamoHandler.transact_write_items = _idempotent_transactions(  # type: ignore[method-assign]
         DynamoHandler.transact_write_items
     )
+    SQSBackend.receive_message = _expired_messages_released(SQSBackend.receive_message)  # type: ignore[method-assign]
