@@ -1,12 +1,9 @@
-"""SQS event source mappings: partial batch failures, DLQ redrive, FIFO order, batches in parallel."""
+"""SQS event source mappings: partial batch failures, DLQ redrive, FIFO order."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
-
-import pytest
 
 from localcloud.testing import Cloud, read_records, wait_for
 
@@ -149,53 +146,3 @@ def test_filter_criteria_drop_and_delete_unmatched_messages(cloud: Cloud) -> Non
     wait_for(lambda: _depth(cloud, url) == 0)
 
     assert [r["data"] for r in read_records(records)] == ['{"kind": "alert", "n": 1}']
-
-
-def _most_at_once(records: list[dict[str, Any]]) -> int:
-    """The most invocations that ran at the same moment, from the recorder's start and end times."""
-    edges = sorted(
-        {(r["started"], 1) for r in records} | {(r["ended"], -1) for r in records}, key=lambda e: (e[0], e[1])
-    )
-    running = most = 0
-    for _, step in edges:
-        running += step
-        most = max(most, running)
-    return most
-
-
-@pytest.mark.parametrize(("maximum", "expected"), [(None, 4), (2, 2)], ids=["the function's workers", "ScalingConfig"])
-def test_batches_run_in_parallel_up_to_the_limit(cloud: Cloud, maximum: int | None, expected: int) -> None:
-    url, arn = _queue(cloud, f"parallel-{maximum}")
-    records = cloud.record_file()
-    name, _ = cloud.function("recorder", env={"RECORD_FILE": str(records), "SLEEP": "0.6"})
-    sqs = cloud.client("sqs")
-    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": f"m{n}"} for n in range(8)])
-    scaling = {"ScalingConfig": {"MaximumConcurrency": maximum}} if maximum else {}
-    cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=name, BatchSize=1, **scaling)
-
-    wait_for(lambda: len(read_records(records)) == 8, timeout=20)
-
-    # LOCALCLOUD_MAX_WORKERS is 4 here: one batch per worker, never a fifth waiting inside the executor.
-    assert _most_at_once(read_records(records)) == expected
-    assert sorted(r["data"] for r in read_records(records)) == [f"m{n}" for n in range(8)]
-    wait_for(lambda: _depth(cloud, url) == 0)
-
-
-def test_fifo_groups_run_in_parallel_each_in_order(cloud: Cloud) -> None:
-    url, arn = _queue(cloud, "groups.fifo", FifoQueue="true", ContentBasedDeduplication="true")
-    records = cloud.record_file()
-    name, _ = cloud.function("recorder", env={"RECORD_FILE": str(records), "SLEEP": "0.3"})
-    sqs = cloud.client("sqs")
-    for n in range(4):
-        for group in ("a", "b", "c"):
-            sqs.send_message(QueueUrl=url, MessageBody=f"{group}-{n}", MessageGroupId=group)
-    cloud.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=name, BatchSize=1)
-
-    wait_for(lambda: len(read_records(records)) == 12, timeout=20)
-
-    seen = read_records(records)
-    for group in ("a", "b", "c"):
-        mine = [r for r in seen if r["group"] == group]
-        assert [r["data"] for r in mine] == [f"{group}-{n}" for n in range(4)]
-        assert _most_at_once(mine) == 1  # a group's next message waits for the one in flight
-    assert _most_at_once(seen) == 3  # one batch per group at a time, the groups side by side

@@ -57,12 +57,12 @@ def test_unemulated_settings_are_listed_and_logged_once(cloud: Cloud, caplog: py
         ("function traced", "TracingConfig.Mode=Active"),
         (f"mapping {windowed}", "TumblingWindowInSeconds"),
         (f"mapping {windowed}", "ParallelizationFactor=2"),
+        (f"mapping {scaled}", "ScalingConfig"),
     }
     assert all(item["instead"] for item in health["unemulated"])
     warnings = [r.getMessage() for r in caplog.records if r.name == "localcloud.unemulated"]
-    assert len(warnings) == 3  # two checks, each setting told once
-    # MaximumConcurrency is applied (a cap on the mapping's batches in flight): nothing to tell.
-    assert not any(scaled in warning for warning in warnings)
+    assert len(warnings) == 4  # two checks, each setting told once
+    assert any("ScalingConfig" in warning and scaled in warning for warning in warnings)
 
 
 def test_a_scan_reads_the_functions_without_copying_them(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:

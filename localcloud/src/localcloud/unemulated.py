@@ -1,8 +1,8 @@
 """Settings of deployed resources that the local cloud stores but does not act on, said out loud.
 
 moto stores what Terraform sends and answers it back, so a plan is clean even where the local
-cloud then behaves differently from AWS: a tumbling window never opens, a Kafka source is never
-polled, a container-image function is never run. Silently, a fork would
+cloud then behaves differently from AWS: an SQS mapping's ``ScalingConfig`` is not applied, a
+tumbling window never opens, a container-image function is never run. Silently, a fork would
 find out in production. Here the deployed state is scanned (every housekeeping pass, and on
 the first health read): each setting found is logged once as a warning naming the resource, the
 setting and what the local cloud does instead, and the health answer lists what the latest scan
@@ -66,6 +66,8 @@ def _mappings() -> Iterator[Unemulated]:
         for mapping in list(backend._event_source_mappings.values()):  # type: ignore[attr-defined]
             source = str(mapping.event_source_arn or "").split(":", 5)[-1]
             name = f"mapping {mapping.uuid} ({source})"
+            if mapping.scaling_config:
+                yield Unemulated(name, "ScalingConfig", "one poller per mapping, batches one after another")
             if mapping.tumbling_window:
                 yield Unemulated(name, "TumblingWindowInSeconds", "no windows: records are delivered without state")
             if mapping.parallelization_factor and int(mapping.parallelization_factor) > 1:

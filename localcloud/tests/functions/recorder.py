@@ -4,15 +4,12 @@ A record whose body (SQS), data (Kinesis) or message (SNS) contains "poison"
 always fails; one containing "flaky" fails on its first delivery only. With
 $PARTIAL=1 failures are reported as batchItemFailures (for FIFO sources, the
 failed record and every later one of the batch, as Powertools'
-SqsFifoPartialProcessor does); otherwise the handler raises. With $SLEEP
-(seconds) each invocation takes that long, and every line says when its
-invocation started and ended (wall clock), so tests can see invocations overlap.
+SqsFifoPartialProcessor does); otherwise the handler raises.
 """
 
 import base64
 import json
 import os
-import time
 from typing import Any
 
 
@@ -47,11 +44,6 @@ def _flaky_seen(data: str) -> bool:
 
 def handler(event: Any, context: Any) -> Any:
     records = event.get("Records", [])
-    timing = {}
-    if os.environ.get("SLEEP"):
-        started = time.time()
-        time.sleep(float(os.environ["SLEEP"]))
-        timing = {"started": started, "ended": time.time()}
     fifo = any(r.get("attributes", {}).get("MessageGroupId") for r in records)
     failures: list[str] = []
     with open(os.environ["RECORD_FILE"], "a") as out:
@@ -60,7 +52,7 @@ def handler(event: Any, context: Any) -> Any:
             failed = bool(failures and fifo)
             if not failed and ("poison" in data or ("flaky" in data and not _flaky_seen(data))):
                 failed = True
-            out.write(json.dumps({"id": identifier, "data": data, "ok": not failed, **extra, **timing}) + "\n")
+            out.write(json.dumps({"id": identifier, "data": data, "ok": not failed, **extra}) + "\n")
             if failed:
                 failures.append(identifier)
     if failures and os.environ.get("PARTIAL") == "1":

@@ -207,7 +207,10 @@ class LambdaExecutor:
         return pool
 
     def _max_workers_for(self, fn: FunctionLike) -> int:
-        return concurrency_limit(fn, self._max_workers)
+        reserved = getattr(fn, "reserved_concurrency", None)
+        if reserved is not None and int(reserved) > 0:
+            return min(self._max_workers, int(reserved))
+        return self._max_workers
 
     def _worker_spec(self, fn: FunctionLike) -> WorkerSpec:
         runtime = fn.run_time or ""
@@ -386,12 +389,3 @@ def _now_ms() -> int:
 def _trace_id() -> str:
     # Sampled=0: the X-Ray SDK sees a trace context and sends nothing.
     return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
-
-
-def concurrency_limit(fn: FunctionLike, max_workers: int) -> int:
-    """How many invocations of ``fn`` run at once here: the workers per function, fewer if its
-    reserved concurrency says so."""
-    reserved = getattr(fn, "reserved_concurrency", None)
-    if reserved is not None and int(reserved) > 0:
-        return min(max_workers, int(reserved))
-    return max_workers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 log = logging.getLogger(__name__)
 
@@ -14,36 +13,28 @@ class Stopped(Exception):
 
 
 class PollingThread:
-    """Calls `_poll_once` on daemon threads (one unless `threads` says more) until `stop()`; a
-    failing poll is logged and retried after `retry_interval` seconds, so one bad batch never
-    kills a mapping."""
+    """Calls `_poll_once` on a daemon thread until `stop()`; a failing poll is logged and
+    retried after `retry_interval` seconds, so one bad batch never kills a mapping."""
 
-    def __init__(self, name: str, stop: threading.Event, retry_interval: float, threads: int = 1) -> None:
+    def __init__(self, name: str, stop: threading.Event, retry_interval: float) -> None:
         self._stop = stop
         self._retry_interval = retry_interval
-        self._name = name
-        self._threads = [
-            threading.Thread(target=self._run, name=name if threads == 1 else f"{name}-{index}", daemon=True)
-            for index in range(threads)
-        ]
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
+        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
     def join(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        self._thread.join(timeout)
 
     def _poll_once(self) -> None:
         raise NotImplementedError
 
     def _describe(self) -> str:
-        return self._name
+        return self._thread.name
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -7,12 +7,6 @@ visibility timeouts, redrive to the DLQ once a message was received
 maxReceiveCount times, and FIFO message groups (a group with a message in
 flight hands out nothing else until that message is deleted or visible again).
 
-Batches run in parallel, as Lambda's pollers do: as many at once as the function can run here
-(``LOCALCLOUD_MAX_WORKERS``, or its reserved concurrency if lower), and no more than the
-mapping's ``ScalingConfig.MaximumConcurrency``. A batch beyond that waits rather than being
-received and then throttled, which would count a receive towards the DLQ. FIFO order holds
-because of the groups: parallel batches never share one.
-
 After an invocation: success deletes the batch; a function error leaves the
 whole batch in flight; with ReportBatchItemFailures only the listed messages
 stay in flight and the rest are deleted. Messages left in flight become
@@ -28,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.awslambda.executor import FunctionLike, Invocation, concurrency_limit
+from localcloud.awslambda.executor import FunctionLike, Invocation
 from localcloud.awslambda.payloads import sqs_record
 from localcloud.event_sources.batch_response import REPORT_BATCH_ITEM_FAILURES, failed_items
 from localcloud.event_sources.filter_criteria import RecordFilter
@@ -41,19 +35,12 @@ Invoke = Callable[[FunctionLike, bytes], Invocation]
 
 class SqsPoller(PollingThread):
     def __init__(self, mapping: Any, invoke: Invoke, settings: Settings) -> None:
-        super().__init__(
-            f"localcloud-sqs-{mapping.uuid[:8]}",
-            threading.Event(),
-            settings.poll_interval,
-            threads=settings.max_workers_per_function,
-        )
+        super().__init__(f"localcloud-sqs-{mapping.uuid[:8]}", threading.Event(), settings.poll_interval)
         self._mapping = mapping
         self._invoke = invoke
         self._settings = settings
         parts = mapping.event_source_arn.split(":")
         self._region, self._account, self._queue_name = parts[3], parts[4], parts[5]
-        self._batches = threading.Condition()
-        self._in_flight = 0
 
     def _describe(self) -> str:
         return f"SQS mapping {self._mapping.uuid}"
@@ -64,30 +51,6 @@ class SqsPoller(PollingThread):
         if queue is None or not self._mapping.enabled:
             self._stop.wait(self._settings.poll_interval)
             return
-        fn = find_function(self._mapping.function_arn)
-        if not self._start_batch(fn):
-            return
-        try:
-            self._run_batch(backend, queue, fn)
-        finally:
-            with self._batches:
-                self._in_flight -= 1
-                self._batches.notify()
-
-    def _start_batch(self, fn: FunctionLike) -> bool:
-        """Take a place for one more batch in flight; False (after a short wait) when all are taken."""
-        limit = concurrency_limit(fn, self._settings.max_workers_per_function)
-        maximum = (self._mapping.scaling_config or {}).get("MaximumConcurrency")
-        if maximum:
-            limit = min(limit, int(maximum))
-        with self._batches:
-            if self._in_flight >= limit:
-                self._batches.wait(self._settings.poll_interval)
-                return False
-            self._in_flight += 1
-            return True
-
-    def _run_batch(self, backend: SQSBackend, queue: Queue, fn: FunctionLike) -> None:
         messages = self._receive_batch(backend, queue)
         if not messages:
             # add_message notifies this condition: a new message wakes us at
@@ -107,6 +70,7 @@ class SqsPoller(PollingThread):
             if not selected:
                 return
             messages, records = [m for m, _ in selected], [r for _, r in selected]
+        fn = find_function(self._mapping.function_arn)
         result = self._invoke(fn, json.dumps({"Records": records}).encode())
         self._settle(backend, queue, messages, result)
 
