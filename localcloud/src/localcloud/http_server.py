@@ -43,7 +43,9 @@ from werkzeug.wsgi import LimitedStream
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# An idle keep-alive connection (and its thread) ends after this long; clients reconnect.
+# An idle keep-alive connection (and its thread) ends after this long; clients reconnect. Longer
+# than the Go SDK's 90 s (Terraform's provider): it drops its idle connections first, so it never
+# sends a request on one the server is closing (urllib3, in the Python SDKs, checks before reuse).
 IDLE_SECONDS = 120.0
 _WERKZEUG_LOG = logging.getLogger("werkzeug")
 _NO_BODY_STATUSES = frozenset({204, 304})
