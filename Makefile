@@ -329,7 +329,9 @@ contract-test: venv require-outputs  ## Schemathesis against both gateways of EN
 # local cloud's (LocalStack-compatible) fault API, a poison message; then every delivery invariant is
 # checked from the table and the API. Report and figure in build/reports/$(CHAOS_NAME).{json,png}.
 # With ENV=local and no local cloud or outputs.json, it deploys first. FAULTS=0: load only (the
-# throughput figure); PROFILE=1: py-spy on the local cloud during the run; CHAOS_FLAGS: more options
+# throughput figure; against the built-in local cloud the report also says how much CPU the server,
+# each function and the client spent per settled event, and what rate the cores could carry at that
+# cost); PROFILE=1: py-spy on the local cloud during the run; CHAOS_FLAGS: more options
 # (.venv/bin/python -m tooling.chaos --help).
 EVENTS ?= 2000
 CONCURRENCY ?= 8
@@ -343,7 +345,8 @@ chaos: venv  ## Seeded load and faults against ENV, delivery invariants checked 
 	  echo "==> nothing deployed in $(STATE_DIR): make deploy first"; $(MAKE) deploy; fi
 	$(TOOLING).chaos --outputs $(OUTPUTS) --report-dir $(BUILD)/reports --name $(CHAOS_NAME) \
 	  --seed $(or $(SEED),1) --events $(EVENTS) --concurrency $(CONCURRENCY) $(if $(filter 0,$(FAULTS)),--no-faults) \
-	  $(if $(PROFILE),--profile $(STATE_DIR)/localcloud.pid) $(CHAOS_FLAGS)
+	  $(if $(PROFILE),--profile $(STATE_DIR)/localcloud.pid) \
+	  $(if $(and $(filter local,$(ENV)),$(filter builtin,$(LOCAL_CLOUD))),--cpu-of $(STATE_DIR)/localcloud.pid) $(CHAOS_FLAGS)
 
 # A fresh local deployment on a free port with its own state, tested, then thrown away
 # with its local cloud (all in memory): it never touches a stack deployed with

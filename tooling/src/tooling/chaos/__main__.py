@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from tooling.chaos.cpu import CpuMeter, cpu_report
 from tooling.chaos.faults import (
     DEFAULT_WINDOW_SECONDS,
     AppliedWindow,
@@ -32,7 +33,15 @@ from tooling.chaos.monitor import LaneMonitor
 from tooling.chaos.profile import Profiler, summarise
 from tooling.chaos.queues import dead_letter_contents, put_poison, queue_depth
 from tooling.chaos.readback import collect
-from tooling.chaos.report import SettlePoint, build_report, render, settle_points, write_answers, write_json
+from tooling.chaos.report import (
+    SettlePoint,
+    build_report,
+    render,
+    settle_points,
+    throughput,
+    write_answers,
+    write_json,
+)
 from tooling.chaos.settle import SettleResult, wait_until_settled
 from tooling.ops.target import Target, TargetError
 from tooling.repository import BUILD_DIR, CONTRACT
@@ -84,6 +93,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report-dir", type=Path, default=BUILD_DIR / "reports")
     parser.add_argument("--name", default="chaos", help="file names of the report: <name>.json, <name>.png")
     parser.add_argument("--profile", type=Path, help="a local cloud's pid file: profile it with py-spy during the run")
+    parser.add_argument(
+        "--cpu-of",
+        type=Path,
+        help="a local cloud's pid file: report the CPU its server, its functions and this client use per settled event",
+    )
     return parser.parse_args(argv)
 
 
@@ -114,6 +128,7 @@ class ChaosRun:
         targets = FaultTargets.from_outputs(self.outputs)
         self.schedule = build_schedule(args.seed, targets, args.window_seconds) if args.faults else []
         self.profiler = _profiler(args.profile, args.report_dir / f"{args.name}-profile.folded")
+        self.cpu = CpuMeter(args.cpu_of) if args.cpu_of else None
         self.monitor = LaneMonitor(
             target.client("dynamodb"), self.outputs["events_table_name"], sorted({e.subject for e in self.plan})
         )
@@ -153,6 +168,8 @@ class ChaosRun:
         self.monitor.start()
         if self.profiler is not None:
             self.profiler.start()
+        if self.cpu is not None:
+            self.cpu.start()
         try:
             driver.start()
             held_back = [event for event in self.plan if event.closing and args.closing_round]
@@ -169,6 +186,8 @@ class ChaosRun:
             self.api.clear()
             self.monitor.stop()
             self.runner.close()
+            if self.cpu is not None:
+                self.cpu.stop()
             if self.profiler is not None:
                 self.profiler.stop()
         return applied, settled
@@ -196,6 +215,8 @@ class ChaosRun:
         }
         if self.profiler is not None:
             extra["profile"] = _profile_summary(self.profiler.out)
+        if self.cpu is not None:
+            extra["cpu"] = cpu_report(self.cpu.spent(), throughput(points)["settled"], self.cpu.problem)
         report = build_report(
             parameters={
                 "seed": args.seed,

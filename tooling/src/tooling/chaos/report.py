@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tooling.bench.stats import percentile
+from tooling.chaos.cpu import render_cpu
 from tooling.chaos.invariants import Answer, SubjectRecord, Violation, is_alert
 from tooling.chaos.monitor import LaneSamples
 
@@ -222,5 +223,7 @@ def render(report: dict[str, Any]) -> str:
             + (f" ({', '.join(f'{k}: {n}' for k, n in violations['by_kind'].items())})" if violations["count"] else ""),
         ),
     ]
+    if "cpu" in report:
+        rows.append(("cpu", render_cpu(report["cpu"])))
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
