@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,35 @@ def test_a_snapshot_of_the_previous_format_loads_and_an_unknown_one_is_refused(c
     with pytest.raises(snapshots.SnapshotError, match=r"format 99.*reads formats 1, 2"):
         snapshots.restore(unknown, "format-99.pickle")
     _assert_state(cloud, kept)
+
+
+@pytest.mark.parametrize(
+    ("since_save", "since_request", "due"),
+    [
+        (5.0, 60.0, False),  # the interval has not passed
+        (10.0, snapshots.QUIET_SECONDS, True),  # passed, and quiet
+        (10.0, 0.5, False),  # passed, but requests are coming
+        (10.0 * snapshots.BUSY_INTERVALS - 0.1, 0.1, False),
+        (10.0 * snapshots.BUSY_INTERVALS, 0.1, True),  # busy for too long: save anyway
+    ],
+)
+def test_a_periodic_save_waits_for_a_quiet_moment_but_not_forever(
+    since_save: float, since_request: float, due: bool
+) -> None:
+    assert snapshots.periodic_save_due(since_save, since_request, interval=10.0) is due
+
+
+def test_a_running_server_saves_a_change_once_quiet_and_not_during_traffic(tmp_path: Path) -> None:
+    interval = 0.3
+    with running_cloud(tmp_path, FUNCTIONS, persist=True, snapshot_interval=interval) as cloud:
+        saved = cloud.server.settings.snapshot_path
+        sqs = cloud.client("sqs")
+        sqs.create_queue(QueueName="busy")
+        # Requests every 0.2 s: never quiet, so no save before the busy limit.
+        started = time.monotonic()
+        while time.monotonic() - started < interval * snapshots.BUSY_INTERVALS * 0.6:
+            sqs.list_queues()
+            time.sleep(0.2)
+        assert not saved.exists()
+        # Quiet now: saved within the quiet time (and a poll of the saver).
+        wait_for(saved.exists, timeout=snapshots.QUIET_SECONDS + 3)

@@ -152,6 +152,7 @@ class LocalCloud:
         self._stopped = threading.Event()
         self._started_at = 0.0
         self._changed = threading.Event()  # a request came since the last snapshot
+        self._last_request = time.monotonic()
         self._snapshot_lock = threading.Lock()
         self.restored_from: str | None = None
 
@@ -278,11 +279,17 @@ class LocalCloud:
         return len(data)
 
     def _save_periodically(self) -> None:
-        """Every ``snapshot_interval`` seconds, if anything changed, save from a forked copy."""
-        while not self._stopped.wait(self.settings.snapshot_interval):
-            if not self._changed.is_set():
+        """After a change, save from a forked copy when ``snapshots.periodic_save_due`` says so."""
+        interval = self.settings.snapshot_interval
+        last_save = time.monotonic()
+        while not self._stopped.wait(min(interval, snapshots.QUIET_SECONDS)):
+            now = time.monotonic()
+            if not self._changed.is_set() or not snapshots.periodic_save_due(
+                now - last_save, now - self._last_request, interval
+            ):
                 continue
             self._changed.clear()
+            last_save = now
             with self._snapshot_lock:
                 saved = snapshots.save_in_child(self.settings.snapshot_path)
             if not saved:  # the child wrote its traceback to the log; the next interval tries again
@@ -292,6 +299,7 @@ class LocalCloud:
     def _noting_changes(self, app: Any) -> Any:
         def noting(environ: dict[str, Any], start_response: Any) -> Any:
             if not str(environ.get("PATH_INFO", "")).startswith("/_localcloud/health"):
+                self._last_request = time.monotonic()
                 self._changed.set()
             return app(environ, start_response)
 

@@ -33,7 +33,11 @@ may not match its classes.
 
 **Writing.** To a temporary file beside the target, flushed to disk, then renamed over it: a
 crash while writing leaves the previous snapshot whole. The server writes one when it stops and,
-while it runs, every ``snapshot_interval`` seconds if anything changed. Pickling tens of MB holds
+while it runs, after a change once ``snapshot_interval`` seconds have passed since the last save
+(``periodic_save_due``): as soon as no request has come for ``QUIET_SECONDS``, and under unbroken
+traffic at the latest after ``BUSY_INTERVALS`` intervals. A save pickles the whole state (seconds
+of CPU with thousands of events), so a save every interval of a load run took a tenth of a
+two-core machine from the run it would only have saved midway. Pickling tens of MB holds
 the interpreter for seconds, long enough for clients to time out, so a running server saves from
 a forked copy of itself (``save_in_child``): the fork is a consistent image of that instant, the
 child pickles and writes it and exits, and the server goes on serving at once. The child takes
@@ -83,6 +87,10 @@ PRIVATE_KEY_TYPES = (
     ed448.Ed448PrivateKey,
 )
 MAX_ATTEMPTS = 5  # a backend changing size while it is pickled is tried again
+# A periodic save waits for this long without a request (see the module's docstring)...
+QUIET_SECONDS = 2.0
+# ...but no longer than this many snapshot intervals while requests keep coming.
+BUSY_INTERVALS = 10
 
 
 class SnapshotError(Exception):
@@ -290,6 +298,15 @@ def save_in_child(path: Path) -> bool:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
+
+
+def periodic_save_due(since_save: float, since_request: float, interval: float) -> bool:
+    """Whether a running server that has changed since its last save should save now (seconds since
+    the last save and since the last request): the interval passed and the server is quiet, or
+    requests have kept coming for ``BUSY_INTERVALS`` intervals."""
+    if since_save < interval:
+        return False
+    return since_request >= QUIET_SECONDS or since_save >= interval * BUSY_INTERVALS
 
 
 def named(state_dir: Path, name: str) -> Path:

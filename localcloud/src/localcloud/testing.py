@@ -181,12 +181,15 @@ _SHARED_SERVICES = frozenset({"iam", "sts"})
 
 
 @contextlib.contextmanager
-def running_cloud(tmp: Path, functions_dir: Path, persist: bool = False) -> Iterator[Cloud]:
+def running_cloud(
+    tmp: Path, functions_dir: Path, persist: bool = False, snapshot_interval: float = Settings.snapshot_interval
+) -> Iterator[Cloud]:
     """A local cloud in this process on a free port, with fresh moto state and fast pollers.
 
     IAM is built without AWS's managed policies (a second per build); nothing a test
     creates needs them. With ``persist`` it keeps its state in ``tmp/state`` as ``localcloud
-    run`` does: saved when it stops, restored by the next one started on the same ``tmp``.
+    run`` does: saved when it stops (and while it runs, ``snapshot_interval``), restored by the
+    next one started on the same ``tmp``.
     """
     # moto loads here, not when a test module imports the helpers above.
     from localcloud.moto_patches.internals import reset_backends  # noqa: PLC0415
@@ -203,6 +206,7 @@ def running_cloud(tmp: Path, functions_dir: Path, persist: bool = False) -> Iter
         iam_managed_policies=False,
         prewarm=False,
         persist=persist,
+        snapshot_interval=snapshot_interval,
     )
     local = LocalCloud(settings)
     local.start()

@@ -1,4 +1,5 @@
-"""The CPU meter reads a real process tree: the root, its named workers, the children it reaped."""
+"""The CPU meter reads a real process tree: the root, its named workers, the children it reaped;
+what it reports is the CPU of the run's window, not of the time around it."""
 
 from __future__ import annotations
 
@@ -33,8 +34,9 @@ def cpu_of(pid: int) -> float:
 def test_live_workers_by_function_and_exited_children_are_counted(tmp_path: Path) -> None:
     pid_file = tmp_path / "localcloud.pid"
     pid_file.write_text(f"{os.getpid()}\n")  # this test process plays the server
-    meter = CpuMeter(pid_file)
+    meter = CpuMeter(pid_file, period=0.05)
     meter.start()
+    began = time.time()
 
     staying = burner(0.4, "events-api", then="import sys\nsys.stdin.read()")  # busy, then alive until told
     leaving = burner(0.3, "events-processor")
@@ -42,12 +44,14 @@ def test_live_workers_by_function_and_exited_children_are_counted(tmp_path: Path
     deadline = time.monotonic() + 30
     while cpu_of(staying.pid) < 0.35 and time.monotonic() < deadline:
         time.sleep(0.05)
+    ended = time.time()
+    time.sleep(0.2)  # a sample after the window's end
     meter.stop()
     assert staying.stdin is not None
     staying.stdin.close()
     staying.wait(30)
 
-    spent = meter.spent()
+    spent = meter.spent(began, ended)
     assert meter.problem is None
     assert spent["function events-api"] >= 0.3
     assert spent[EXITED] >= 0.25
@@ -61,7 +65,7 @@ def test_a_missing_local_cloud_is_said_not_measured(tmp_path: Path) -> None:
     meter.start()
     meter.stop()
 
-    section = cpu_report(meter.spent(), settled=100, problem=meter.problem)
+    section = cpu_report(meter.spent(0.0, time.time()), settled=100, problem=meter.problem)
 
     assert section == {"measured": False, "why": f"no local cloud pid in {tmp_path / 'none.pid'}"}
     assert render_cpu(section).startswith("not measured (no local cloud pid")
@@ -85,3 +89,26 @@ def test_the_report_gives_milliseconds_per_settled_event_and_the_cores_ceiling()
         f"80.0 ms per settled event: server 50.0, functions 20.0, other children 0.0, client 10.0; "
         f"{cores} cores carry at most {section['ceiling_settled_per_second']}/s"
     )
+
+
+def test_only_the_window_is_counted(tmp_path: Path) -> None:
+    pid_file = tmp_path / "localcloud.pid"
+    pid_file.write_text(f"{os.getpid()}\n")
+    meter = CpuMeter(pid_file, period=0.05)
+    meter.start()
+    time.sleep(0.2)
+    quiet_end = time.time()
+    time.sleep(0.1)
+    busy = burner(0.4, "events-api", then="import sys\nsys.stdin.read()")
+    deadline = time.monotonic() + 30
+    while cpu_of(busy.pid) < 0.35 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)
+    meter.stop()
+    assert busy.stdin is not None
+    busy.stdin.close()
+    busy.wait(30)
+
+    # The worker burned after the quiet window ended: none of it is in the window.
+    assert meter.spent(0.0, quiet_end).get("function events-api", 0.0) == 0.0
+    assert meter.spent(0.0, time.time())["function events-api"] >= 0.3

@@ -39,6 +39,7 @@ from tooling.chaos.report import (
     render,
     settle_points,
     throughput,
+    throughput_window,
     write_answers,
     write_json,
 )
@@ -216,7 +217,9 @@ class ChaosRun:
         if self.profiler is not None:
             extra["profile"] = _profile_summary(self.profiler.out)
         if self.cpu is not None:
-            extra["cpu"] = cpu_report(self.cpu.spent(), throughput(points)["settled"], self.cpu.problem)
+            window = throughput_window(points)
+            spent = self.cpu.spent(*window) if window else {}
+            extra["cpu"] = cpu_report(spent, throughput(points)["settled"], self.cpu.problem)
         report = build_report(
             parameters={
                 "seed": args.seed,

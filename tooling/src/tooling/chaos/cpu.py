@@ -3,9 +3,11 @@
 Throughput on one machine is bounded by CPU: the server (one interpreter: moto, the gateway, the
 pollers), the Lambda workers it starts (processes of their own, one kind per function), and the
 load client share its cores. ``--cpu-of <pid file>`` reads each one's user and system time from
-``/proc`` before and after the load and the settling, so the report says how many milliseconds of
-CPU one settled event costs in each, and what rate the machine's cores could carry at that cost:
-the figure that says whether a throughput goal is a matter of tuning or out of reach.
+``/proc`` every second of the run, and the report takes what was spent from the first accept to
+the last settle (the window of the settled-per-second figure; the quiet wait for the reconciler
+afterwards is left out), so it says how many milliseconds of CPU one settled event cost in each,
+and what rate the machine's cores could carry at that cost: the figure that says whether a
+throughput goal is a matter of tuning or out of reach.
 
 A worker is found as a descendant of the server and named by its ``AWS_LAMBDA_FUNCTION_NAME``.
 A child that exits during the run (a worker retired, crashed by a fault or timed out; the forked
@@ -18,6 +20,9 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,16 +108,27 @@ def _client_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class CpuMeter:
-    """Reads the local cloud's process tree and this process at ``start`` and ``stop``."""
+@dataclass
+class _Sample:
+    at: float  # epoch seconds
+    tree: Reading
+    client: float
 
-    def __init__(self, pid_file: Path) -> None:
+
+class CpuMeter:
+    """Samples the local cloud's process tree and this process every ``period`` seconds from
+    ``start`` to ``stop``; ``spent`` is the CPU between two moments, to the nearest samples
+    around them (the run's throughput window: first accept to last settle)."""
+
+    def __init__(self, pid_file: Path, period: float = 1.0, clock: Callable[[], float] = time.time) -> None:
         self.pid_file = pid_file
-        self._root: int | None = None
-        self._before: Reading | None = None
-        self._after: Reading | None = None
-        self._client = 0.0
         self.problem: str | None = None
+        self._period = period
+        self._clock = clock
+        self._root: int | None = None
+        self._samples: list[_Sample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chaos-cpu", daemon=True)
 
     def start(self) -> None:
         if not PROC.is_dir():
@@ -123,30 +139,44 @@ class CpuMeter:
         except (OSError, ValueError):
             self.problem = f"no local cloud pid in {self.pid_file}"
             return
-        self._before = read_tree(self._root)
-        if self._before is None:
+        if not self.sample():
             self.problem = f"no process {self._root} (from {self.pid_file})"
-        self._client = _client_seconds()
+            return
+        self._thread.start()
 
     def stop(self) -> None:
-        if self._root is not None and self._before is not None:
-            self._client = _client_seconds() - self._client
-            self._after = read_tree(self._root)
-            if self._after is None:
-                self.problem = f"process {self._root} ended during the run"
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join(10)
+            self.sample()
 
-    def spent(self) -> dict[str, float]:
-        """CPU seconds spent between start and stop, by process kind (empty if not measured)."""
-        before, after = self._before, self._after
-        if before is None or after is None:
+    def sample(self) -> bool:
+        if self._root is None:
+            return False
+        tree = read_tree(self._root)
+        if tree is None:
+            return False
+        self._samples.append(_Sample(self._clock(), tree, _client_seconds()))
+        return True
+
+    def spent(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds by process kind from the last sample at or before ``start`` to the first at or
+        after ``end`` (empty if not measured)."""
+        if len(self._samples) < 2:
             return {}
-        spent = {name: after.seconds[name] - before.seconds.get(name, 0.0) for name in after.seconds}
-        for pid, (name, seconds) in after.by_pid.items():
-            # A worker started during the run counts from zero.
-            earlier = before.by_pid.get(pid, (name, 0.0))[1]
+        before = next((s for s in reversed(self._samples) if s.at <= start), self._samples[0])
+        after = next((s for s in self._samples if s.at >= end), self._samples[-1])
+        spent = {name: after.tree.seconds[name] - before.tree.seconds.get(name, 0.0) for name in after.tree.seconds}
+        for pid, (name, seconds) in after.tree.by_pid.items():
+            # A worker started within the window counts from zero.
+            earlier = before.tree.by_pid.get(pid, (name, 0.0))[1]
             spent[name] = spent.get(name, 0.0) + seconds - earlier
-        spent[CLIENT] = self._client
+        spent[CLIENT] = after.client - before.client
         return spent
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._period):
+            self.sample()
 
 
 def cpu_report(spent: dict[str, float], settled: int, problem: str | None = None) -> dict[str, Any]:

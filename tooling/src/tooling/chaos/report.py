@@ -111,13 +111,20 @@ def lane_latencies(points: Sequence[SettlePoint]) -> dict[str, dict[str, float |
     return {lane: quantiles(values, 0) for lane, values in by_lane.items()}
 
 
-def throughput(points: Sequence[SettlePoint]) -> dict[str, Any]:
-    settled = [p for p in points if p.settled_at is not None]
+def throughput_window(points: Sequence[SettlePoint]) -> tuple[float, float] | None:
+    """From the first accept to the last settle (epoch seconds); None when nothing settled."""
+    settled = [p.settled_at for p in points if p.settled_at is not None]
     if not settled:
+        return None
+    return min(p.accepted_at for p in points), max(settled)
+
+
+def throughput(points: Sequence[SettlePoint]) -> dict[str, Any]:
+    window = throughput_window(points)
+    if window is None:
         return {"settled": 0, "unsettled": len(points), "seconds": None, "settled_per_second": None}
-    first = min(p.accepted_at for p in points)
-    last = max(p.settled_at for p in settled if p.settled_at is not None)
-    seconds = max(last - first, 1e-9)
+    settled = [p for p in points if p.settled_at is not None]
+    seconds = max(window[1] - window[0], 1e-9)
     return {
         "settled": len(settled),
         "unsettled": len(points) - len(settled),
