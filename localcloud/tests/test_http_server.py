@@ -203,3 +203,10 @@ def test_an_idle_connection_ends_quietly_after_the_idle_time(
     finally:
         idle.close()
     assert "timed out" not in capfd.readouterr().err
+
+
+def test_the_go_sdk_gets_a_connection_per_request(wire: Wire) -> None:
+    wire.send("GET", "/", headers={"User-Agent": "APN/1.0 HashiCorp/1.0 Terraform/1.11.4 aws-sdk-go-v2/1.36.3"})
+    status, headers, _ = wire.answer()
+    assert (status, headers["connection"]) == (200, "close")
+    assert wire.closed_by_server()
