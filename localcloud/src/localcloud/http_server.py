@@ -49,10 +49,11 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 IDLE_SECONDS = 120.0
 _WERKZEUG_LOG = logging.getLogger("werkzeug")
 _NO_BODY_STATUSES = frozenset({204, 304})
-# The AWS SDK for Go (Terraform's provider) gets a connection per request, as werkzeug gave every
-# client. On reused connections it met rare transport errors here (about one deploy in six): it
-# then retried a create the server had already done, and failed on its own result (a duplicate
-# security group rule). The cause was not found; deploys are not where the server's time goes.
+# The AWS SDK for Go (Terraform's provider) keeps a connection per request, as werkzeug gave every
+# client. Terraform meets rare transport errors here (a request answered by nothing; its retry of
+# a create the server had done then fails on its own result, e.g. a duplicate security group
+# rule): seen with reused connections and, less often, with a connection per request too. Until
+# that is understood, deploys keep the behaviour they had; they are not where the time goes.
 _GO_SDK = "aws-sdk-go"
 # The client went away mid-request: nothing to answer, the connection ends.
 _DROPPED = (ConnectionError, TimeoutError)
