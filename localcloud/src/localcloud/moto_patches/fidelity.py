@@ -216,4 +216,4 @@ def apply() -> None:
     DynamoHandler.transact_write_items = _idempotent_transactions(  # type: ignore[method-assign]
         DynamoHandler.transact_write_items
     )
-    SQSBackend.receive_message = _expired_messages_released(SQSBackend.receive_message)  # type: ignore[method-assign]
+    SQSBackend.receive_message = _expired_messages_released(SQSBackend.receive_message)  # type: ignore[method-assign]  # patch
