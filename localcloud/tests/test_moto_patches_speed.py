@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.core.base_backend import BackendDict
 from moto.core.parse import BaseJSONParser, JSONParser
 from moto.core.serialize import BaseJSONSerializer, get_serializer_class
 from moto.core.utils import get_service_model
@@ -19,6 +18,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
 from localcloud.moto_patches import speed
+from localcloud.moto_patches.internals import registered_backends
 from localcloud.testing import Cloud
 
 
@@ -333,7 +333,7 @@ def test_one_update_expression_applies_to_each_item_with_its_own_values(cloud: C
 def test_backends_by_account_are_found_created_and_registered_as_moto_does(cloud: Cloud) -> None:
     """A known account is the same backend; a new one is built and registered; after moto's reset
     (which empties its registry) a lookup registers the service again."""
-    registry: list[Any] = BackendDict._instances  # type: ignore[misc]  # a type-variable class attribute
+    registry = registered_backends()
     cloud.client("dynamodb").list_tables()
     known = dynamodb_backends["123456789012"]
     assert dynamodb_backends["123456789012"] is known

@@ -87,6 +87,7 @@ __all__ = [
     "moto_version",
     "parse_function_arn",
     "prewarm_backends",
+    "registered_backends",
     "reset_backends",
     "resolve_layer",
     "scheduler_backends",
@@ -174,9 +175,16 @@ def unchecked_attributes(attributes: Iterable[tuple[str, Any]]) -> LimitedSizeDi
     return filled
 
 
+def registered_backends() -> list[BackendDict[Any]]:
+    """moto's registry of the backends in use (``BackendDict._instances``), the list itself: a class
+    attribute typed with a type variable, read here once (mypy: misc)."""
+    registry: list[BackendDict[Any]] = BackendDict._instances  # type: ignore[misc]  # a type-variable class attribute
+    return registry
+
+
 def reset_backends(keep: frozenset[str] = frozenset()) -> None:
     """Forget every resource of every service moto has built, except the services in ``keep``."""
-    for backends in list(BackendDict._instances):  # type: ignore[misc]  # a type-variable class attribute
+    for backends in list(registered_backends()):
         if backends.service_name not in keep:
             backends.clear()
 
@@ -189,10 +197,9 @@ def backends_by_service(names: set[str] | frozenset[str] = frozenset()) -> dict[
     """Each service's backends by service name: every one built so far, and those ``names`` asks for
     (built now, so a snapshot can be restored into a process that has not used them yet)."""
     found: dict[str, BackendDict[Any]] = {}
-    # _instances is moto's registry of the backends in use, a class attribute typed with a type
-    # variable (mypy: misc); get_backend is typed per literal service name, and ours come from a
-    # snapshot at run time (call-overload).
-    for backends in list(BackendDict._instances):  # type: ignore[misc]  # a type-variable class attribute
+    # get_backend is typed per literal service name, and ours come from a snapshot at run time
+    # (call-overload).
+    for backends in list(registered_backends()):
         found.setdefault(backends.service_name, backends)
     for name in sorted(set(names) - set(found)):
         found[name] = get_backend(name)  # type: ignore[call-overload]  # a name read at run time, not a literal

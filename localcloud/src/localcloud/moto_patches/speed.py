@@ -65,7 +65,7 @@ from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.parsing import expressions as update_expressions
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from localcloud.moto_patches.internals import unchecked_attributes
+from localcloud.moto_patches.internals import registered_backends, unchecked_attributes
 
 _local = threading.local()
 
@@ -90,8 +90,7 @@ def _cached_backend_for_host(original: Callable[..., Any]) -> Callable[..., Any]
 def _known_accounts_first(original: Callable[[BackendDict[Any], str], None]) -> Callable[[BackendDict[Any], str], None]:
     @functools.wraps(original)
     def _create_account_specific_backend(self: BackendDict[Any], account_id: str) -> None:
-        registered: list[BackendDict[Any]] = BackendDict._instances  # type: ignore[misc]  # a type-variable class attribute
-        if dict.__contains__(self, account_id) and any(known is self for known in registered):
+        if dict.__contains__(self, account_id) and any(known is self for known in registered_backends()):
             return
         original(self, account_id)
 
