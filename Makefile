@@ -364,6 +364,13 @@ e2e-local: build  ## Deploy a throwaway local stack; integration tests (a restar
 	 $(MAKE) plan-check $$vars && $(MAKE) contract-test $$vars && \
 	 $(MAKE) chaos $$vars $(E2E_CHAOS)
 
+# Fresh local deploys and destroys in a row, each on a local cloud of its own, with one spinning
+# process per core beside them (tooling.stress): a flake a new user would meet shows here first.
+RUNS ?= 20
+.PHONY: deploy-stress
+deploy-stress: build  ## RUNS (default 20) fresh local deploy+destroy cycles with the CPU saturated; report in build/reports
+	$(TOOLING).stress --runs $(RUNS)
+
 .PHONY: test
 test: venv  ## Everything CI runs
 	@# Two cores: the static checks and the fast tests two at a time; then the two deployments,

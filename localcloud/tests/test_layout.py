@@ -26,6 +26,8 @@ ROOT_MODULES = {
     "daemon",
     "server",
     "http_server",
+    "retried_calls",
+    "lossy_proxy",
     "control",
     "guard",
     "settings",

@@ -18,7 +18,7 @@ connections open:
   where HTTP says it has no body (``HEAD``, 1xx, 204, 304).
 - The connection closes when the client asks (``Connection: close``, or HTTP/1.0 without
   ``keep-alive``), when the application says ``Connection: close``, after an error the
-  response could not be framed through, and when it has been idle for ``IDLE_SECONDS``; and
+  response could not be framed through, and when it has been idle for ``idle_seconds``; and
   after every request of the AWS SDK for Go (``_GO_SDK``).
 
 moto's own handler (``MotoRequestHandler``) still builds the WSGI environment, so header
@@ -63,7 +63,6 @@ class PersistentConnectionHandler(MotoRequestHandler):
     """One connection: requests served in turn until either side closes it (see the module)."""
 
     protocol_version = "HTTP/1.1"
-    timeout = IDLE_SECONDS
     # The head and the body are separate writes: on an open connection, Nagle's algorithm would
     # hold the body back until the client's delayed acknowledgement (tens of milliseconds).
     disable_nagle_algorithm = True
@@ -71,6 +70,7 @@ class PersistentConnectionHandler(MotoRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection.settimeout(self.server.idle_seconds)
         self.server.opened(self.connection)
 
     def finish(self) -> None:
@@ -201,7 +201,8 @@ class _Response:
 class PersistentConnectionServer(ThreadedWSGIServer):
     """werkzeug's threaded server with ``PersistentConnectionHandler``; knows its open connections."""
 
-    def __init__(self, host: str, port: int, app: WSGIApp) -> None:
+    def __init__(self, host: str, port: int, app: WSGIApp, idle_seconds: float = IDLE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(host, port, app, handler=PersistentConnectionHandler)

@@ -48,7 +48,8 @@ from localcloud.guard import Guard
 from localcloud.http_server import PersistentConnectionServer
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
-from localcloud.moto_patches.serialize import serialize_services
+from localcloud.moto_patches.serial import serialized
+from localcloud.retried_calls import RetriedCalls, answer_retries_once
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
 from localcloud.unemulated import Reporter
 
@@ -197,7 +198,10 @@ class LocalCloud:
 
         # Faults sit inside the gateway: its data plane is never faulted by a request
         # rule (its functions can be, by a Lambda fault in the executor).
-        aws_apis = wrap_with_faults(serialize_services(_moto_dispatcher()), self.faults)
+        # Retried calls outside the faults: a reply the fault API loses on purpose stays lost.
+        self.retried_calls = RetriedCalls()
+        moto_apis = wrap_with_faults(serialized(_moto_dispatcher()), self.faults)
+        aws_apis = answer_retries_once(moto_apis, self.retried_calls)
         gateway = wrap_with_token_endpoint(wrap_wsgi_app(aws_apis, make_proxy_invoke(self.executor)))
         control = ControlApp(gateway, self.health, self.scheduler.tick, ChaosControl(self.faults), self.snapshot)
         server.app = Guard(self._noting_changes(control), settings.allowed_hosts)
@@ -249,6 +253,7 @@ class LocalCloud:
             "event_source_mappings": self.mappings.count(),
             "unemulated": [item.as_json() for item in self.unemulated.last],
             "restored_from": self.restored_from,
+            "retried_calls_replayed": self.retried_calls.replayed,
         }
 
     # -- snapshots ------------------------------------------------------------------

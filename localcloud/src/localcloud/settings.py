@@ -17,6 +17,9 @@ HOST = "127.0.0.1"
 # what every client of the local cloud sends (HOST, as in ``endpoint_url``) and the two other
 # spellings of this machine's loopback address.
 LOOPBACK_NAMES = (HOST, "localhost", "[::1]")
+# The HTTP servers ``http_servers.make_server`` builds: werkzeug's (the home-made keep-alive server of
+# ``http_server.py``), waitress and cheroot.
+HTTP_SERVERS = ("werkzeug", "waitress", "cheroot")
 
 
 def _float(name: str, default: float) -> float:
@@ -49,6 +52,15 @@ def _flag(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.strip().lower() not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw.strip().lower()
 
 
 def default_port() -> int:
@@ -90,6 +102,8 @@ class Settings:
     persist: bool = True
     # LOCALCLOUD_SNAPSHOT_INTERVAL: while running, save the state this often if anything changed.
     snapshot_interval: float = 30.0
+    # LOCALCLOUD_HTTP_SERVER: which of HTTP_SERVERS serves the port.
+    http_server: str = "werkzeug"
 
     @property
     def endpoint_url(self) -> str:
@@ -126,6 +140,7 @@ class Settings:
             verbose=_flag("LOCALCLOUD_VERBOSE", cls.verbose),
             persist=_flag("LOCALCLOUD_PERSIST", cls.persist),
             snapshot_interval=_float("LOCALCLOUD_SNAPSHOT_INTERVAL", cls.snapshot_interval),
+            http_server=_choice("LOCALCLOUD_HTTP_SERVER", cls.http_server, HTTP_SERVERS),
         )
         if base.max_workers_per_function < 1:
             raise ValueError("LOCALCLOUD_MAX_WORKERS must be at least 1")

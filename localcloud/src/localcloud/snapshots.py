@@ -10,12 +10,21 @@ pickled. What is not saved, by design: warm workers (a restart is a cold start, 
 on AWS), fault rules (a restart starts with none), the schedules' last firing (``rate()``
 counts again from the restart).
 
-**Pickling moto.** Locks (moto's and the local cloud's own, on the models) are saved as new,
-released locks; the Lambda backend's weak index of functions by ARN is saved with its entries,
-which the same pickle holds strongly elsewhere; a ``defaultdict`` whose factory is a lambda
-making an empty dict, list or set is saved with that type as its factory; a private key
-(KMS's asymmetric keys) is saved as PKCS #8 and loaded back. Anything else that cannot be
-pickled fails the save loudly, never silently.
+**Pickling moto.** Whatever a backend holds must save: one object plain pickle refuses (SSM's
+backend holds a lambda from its first call) made every later save fail, and a restart brought back
+an old state. So the pickler is cloudpickle's (the C pickler underneath, so plain data costs what
+it did): a function or class that cannot be found again by its module and name (a lambda, a
+closure, a function defined inside another) is saved by value, its code and the values it
+closes over; one that can be found is saved by name, as plain pickle saves it. Beside that, locks
+(moto's and the local cloud's own, on the models) are saved as new, released locks; the Lambda
+backend's weak index of functions by ARN is saved with its entries, which the same pickle holds
+strongly elsewhere; a ``defaultdict`` whose factory is a lambda making an empty dict, list or set
+is saved with that type as its factory (smaller than the lambda's code); a private key (KMS's
+asymmetric keys) is saved as PKCS #8 and loaded back. What still cannot be pickled (an open
+socket, a generator) fails the save loudly, never silently: the server counts the failures in a
+row and the last error (``SaveRecord``, in ``/_localcloud/health``, which ``localcloud status``
+and ``make status`` report as a failure), and a failed save leaves ``state.save-failed`` beside the
+state until one succeeds, which ``localcloud down`` reports once the server has exited.
 
 **Loading fast.** A suite starts from a named state in well under a second, so what is costly to
 unpickle and cheap to rebuild is saved small. moto builds every account's IAM with AWS's ~1,600
@@ -41,8 +50,9 @@ two-core machine from the run it would only have saved midway. Pickling tens of 
 the interpreter for seconds, long enough for clients to time out, so a running server saves from
 a forked copy of itself (``save_in_child``): the fork is a consistent image of that instant, the
 child pickles and writes it and exits, and the server goes on serving at once. The child takes
-no lock and runs nothing but the pickling and the write, so the threads the fork leaves behind
-cannot block it. A crash loses what changed since the last save.
+no lock and runs nothing but the pickling and the write (its error goes to the server through a
+pipe, its traceback straight to file descriptor 2), so the threads the fork leaves behind cannot
+block it. A crash loses what changed since the last save.
 """
 
 from __future__ import annotations
@@ -58,6 +68,9 @@ import os
 import pickle
 import sys
 import tempfile
+import threading
+import time
+import traceback
 import warnings
 import weakref
 from collections import defaultdict
@@ -65,6 +78,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import cloudpickle  # type: ignore[import-untyped]  # it ships no type information
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
@@ -91,10 +105,15 @@ MAX_ATTEMPTS = 5  # a backend changing size while it is pickled is tried again
 QUIET_SECONDS = 2.0
 # ...but no longer than this many snapshot intervals while requests keep coming.
 BUSY_INTERVALS = 10
+MAX_ERROR_CHARS = 1000  # of a failed save's error, carried to the health answer and the marker file
 
 
 class SnapshotError(Exception):
     """A snapshot cannot be used; the message says why and what to do."""
+
+
+class SaveFailed(Exception):
+    """A save did not complete (the previous snapshot is kept whole); the message is its error."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +152,28 @@ def _defaultdict(mapping: defaultdict[Any, Any]) -> Any:
     return mapping.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
 
 
+def _new_defaultdict_subclass(kind: type, factory: Any, attributes: dict[str, Any]) -> Any:
+    made: defaultdict[Any, Any] = defaultdict.__new__(kind)
+    made.default_factory = factory
+    made.__dict__.update(attributes)  # before the items: its own methods may read them
+    return made
+
+
+def _defaultdict_subclass(mapping: defaultdict[Any, Any]) -> Any:
+    # defaultdict's own reduction calls the subclass with the factory alone, which an __init__ of
+    # other arguments refuses as the snapshot loads (SSM's parameters): made without __init__.
+    return (
+        _new_defaultdict_subclass,
+        (type(mapping), mapping.default_factory, vars(mapping)),
+        None,
+        None,
+        iter(mapping.items()),
+    )
+
+
 def _dispatch_table() -> dict[type, Any]:
-    table: dict[type, Any] = dict(copyreg.dispatch_table)
+    # copyreg's reducers, then cloudpickle's own (code, cells, modules, ...) over them, then these.
+    table: dict[type, Any] = {**copyreg.dispatch_table, **cloudpickle.Pickler.dispatch_table}
     table[_thread.LockType] = _new_lock
     table[_thread.RLock] = _new_rlock
     table[weakref.WeakValueDictionary] = _weak_values
@@ -190,7 +229,13 @@ def _load_managed_policy(
     return policy
 
 
-class _Pickler(pickle.Pickler):
+class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # untyped: a subclass of Any
+    def __init__(self, file: io.BytesIO) -> None:
+        # The C pickler reads its table once, as it starts, and cloudpickle's class attribute would
+        # shadow one set afterwards; a plain dict, looked up in C for every object.
+        self.dispatch_table = _dispatch_table()
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
         if kind is AWSManagedPolicy and _as_moto_built(obj):
@@ -202,13 +247,16 @@ class _Pickler(pickle.Pickler):
                 obj.account_id,
                 obj.partition,
             )
+        if kind is not defaultdict and isinstance(obj, defaultdict):
+            return _defaultdict_subclass(obj)
         # Only cryptography's key objects need this; the type's module is the cheap test.
         if kind.__module__.startswith("cryptography") and isinstance(obj, PRIVATE_KEY_TYPES):
             der = obj.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
             return _load_private_key, (der,)
-        return NotImplemented
+        # Functions and classes (by value when they cannot be found by name); else the tables above.
+        return super().reducer_override(obj)
 
 
 def capture() -> bytes:
@@ -228,9 +276,7 @@ def _pickled() -> bytes:
 def dumps(state: Any) -> bytes:
     """``state`` pickled as a snapshot pickles it (the reducers above)."""
     buffer = io.BytesIO()
-    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _dispatch_table()
-    pickler.dump(state)
+    _Pickler(buffer).dump(state)
     return buffer.getvalue()
 
 
@@ -282,8 +328,14 @@ def write(path: Path, data: bytes) -> None:
         raise
 
 
-def save_in_child(path: Path) -> bool:
-    """Capture and write from a forked copy of this process; True when the child succeeded."""
+def describe(error: BaseException) -> str:
+    """A failed save's error in one line, as the health answer and the marker file carry it."""
+    return " ".join(f"{type(error).__name__}: {error}".split())[:MAX_ERROR_CHARS]
+
+
+def save_in_child(path: Path) -> None:
+    """Capture and write from a forked copy of this process; SaveFailed carries the child's error."""
+    readable, writable = os.pipe()
     with warnings.catch_warnings():
         # Python warns that forking a threaded process may deadlock the child; this child only
         # pickles and writes (see the module docstring), then leaves with os._exit.
@@ -292,12 +344,66 @@ def save_in_child(path: Path) -> bool:
     if pid == 0:  # the child
         code = 1
         try:
+            os.close(readable)
             write(path, capture())
             code = 0
+        except BaseException as error:
+            # Raw writes: sys.stderr's lock may have been held by another thread at the fork.
+            os.write(2, ("the state could not be saved:\n" + "".join(traceback.format_exception(error))).encode())
+            os.write(writable, describe(error).encode())  # under the pipe's buffer: never blocks
         finally:
             os._exit(code)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as pipe:
+        reported = pipe.read().decode(errors="replace")  # until the child's end closes as it exits
     _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) == 0
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        ended = f"signal {-code}" if code < 0 else f"exit code {code}"
+        raise SaveFailed(reported or f"the saving process ended with {ended}")
+
+
+class SaveRecord:
+    """How the state's saves go, for the health answer; a failed save also leaves ``marker`` (its
+    time and error) until one succeeds, for ``localcloud down`` to read after the server exits."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+        self._lock = threading.Lock()
+        self._saved_at: float | None = None
+        self._failing_since: float | None = None
+        self._failures = 0
+        self._last_error: str | None = None
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._saved_at, self._failing_since, self._failures = time.time(), None, 0
+        self.marker.unlink(missing_ok=True)
+
+    def failed(self, error: str) -> None:
+        now = time.time()
+        with self._lock:
+            self._failing_since = self._failing_since or now
+            self._failures += 1
+            self._last_error = error
+        try:
+            self.marker.parent.mkdir(parents=True, exist_ok=True)
+            self.marker.write_text(f"{_utc(now)} {error}\n")
+        except OSError:  # the state directory may be what fails; the health answer still says it
+            pass
+
+    def as_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "last_saved_at": _utc(self._saved_at),
+                "failing_since": _utc(self._failing_since),
+                "consecutive_failures": self._failures,
+                "last_error": self._last_error,
+            }
+
+
+def _utc(timestamp: float | None) -> str | None:
+    return None if timestamp is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
 
 
 def periodic_save_due(since_save: float, since_request: float, interval: float) -> bool:

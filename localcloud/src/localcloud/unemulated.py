@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from localcloud.moto_patches.internals import LambdaFunction, lambda_backends, scheduler_backends
+from localcloud.moto_patches.serial import holding_moto
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def _schedules() -> Iterator[Unemulated]:
                     yield Unemulated(name, "FlexibleTimeWindow", "fires on time")
 
 
+@holding_moto
 def scan() -> list[Unemulated]:
     """Every unemulated setting of the resources deployed now."""
     return sorted({*_functions(), *_mappings(), *_schedules()})

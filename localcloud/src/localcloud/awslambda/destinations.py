@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from localcloud.moto_patches.internals import sns_backends, sqs_backends
+from localcloud.moto_patches.serial import holding_moto
 
 log = logging.getLogger(__name__)
 
 
+@holding_moto
 def send_to_destination(destination_arn: str, body: str, attributes: dict[str, str] | None = None) -> None:
     """Deliver ``body`` (with string message attributes) to a queue or topic ARN."""
     parts = destination_arn.split(":")

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from localcloud.moto_patches.internals import ResourceAlreadyExistsException, ResourceNotFoundException, logs_backends
+from localcloud.moto_patches.serial import holding_moto
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class LogShipper:
                     log.exception("could not write logs to %s", group)
 
     @staticmethod
+    @holding_moto
     def _write(batch: LogBatch) -> None:
         backend = logs_backends[batch.account_id][batch.region]
         events = [{"timestamp": ts, "message": message} for ts, message in batch.events]

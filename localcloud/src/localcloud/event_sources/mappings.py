@@ -17,6 +17,7 @@ from localcloud.event_sources.sqs_poller import Invoke, SqsPoller
 from localcloud.event_sources.stream_poller import StreamPoller
 from localcloud.event_sources.stream_sources import DynamoDBStreamSource, KinesisSource
 from localcloud.moto_patches.internals import find_function, lambda_backends
+from localcloud.moto_patches.serial import MOTO
 from localcloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class MappingSupervisor:
         self._thread.start()
 
     def reconcile(self) -> None:
-        with self._lock:
+        with MOTO, self._lock:  # MOTO first: a request holding it may call this
             if self._stop.is_set():
                 return
             current = all_mappings()

@@ -28,6 +28,7 @@ from localcloud.event_sources.batch_response import REPORT_BATCH_ITEM_FAILURES, 
 from localcloud.event_sources.filter_criteria import RecordFilter
 from localcloud.event_sources.polling import PollingThread
 from localcloud.moto_patches.internals import Queue, ReceiptHandleIsInvalid, SQSBackend, find_function, sqs_backends
+from localcloud.moto_patches.serial import MOTO
 from localcloud.settings import Settings
 
 Invoke = Callable[[FunctionLike, bytes], Invocation]
@@ -77,7 +78,7 @@ class SqsPoller(PollingThread):
     def _receive(self, backend: SQSBackend, queue: Queue, count: int) -> list[Any]:
         # Under the queue's own lock: moto's receive and delete rewrite the
         # message list, and SendMessage appends to it from request threads.
-        with queue._messages_lock:
+        with MOTO, queue._messages_lock:
             return backend.receive_message(
                 queue.name,
                 count,
@@ -122,7 +123,7 @@ class SqsPoller(PollingThread):
 
     def _delete(self, backend: SQSBackend, queue: Queue, message: Any) -> None:
         try:
-            with queue._messages_lock:
+            with MOTO, queue._messages_lock:
                 backend.delete_message(queue.name, message.receipt_handle)
         except ReceiptHandleIsInvalid:
             pass  # already deleted, or the queue was purged meanwhile
@@ -132,7 +133,7 @@ class SqsPoller(PollingThread):
         if delay is None:
             return  # AWS: it stays invisible until its visibility timeout ends
         try:
-            with queue._messages_lock:
+            with MOTO, queue._messages_lock:
                 backend.change_message_visibility(queue.name, message.receipt_handle, delay)
         except ReceiptHandleIsInvalid:
             pass

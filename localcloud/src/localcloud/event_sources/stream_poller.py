@@ -37,6 +37,7 @@ from localcloud.event_sources.filter_criteria import RecordFilter
 from localcloud.event_sources.polling import PollingThread, Stopped
 from localcloud.event_sources.stream_sources import ShardRecord, ShardSource
 from localcloud.moto_patches.internals import find_function
+from localcloud.moto_patches.serial import MOTO
 from localcloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,8 @@ class ShardConsumer(PollingThread):
         # Every record of the batch has now succeeded, been given up or been
         # filtered out.
         self._position = batch[-1].position
-        checkpoints(self._mapping)[self._shard_id] = self._position
+        with MOTO:  # the checkpoint lives on moto's model, which a snapshot pickles
+            checkpoints(self._mapping)[self._shard_id] = self._position
 
     def _read_batch(self) -> list[ShardRecord]:
         size = int(self._mapping.batch_size)

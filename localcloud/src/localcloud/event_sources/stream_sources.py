@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from localcloud.awslambda.payloads import dynamodb_record, kinesis_record
 from localcloud.moto_patches.internals import dynamodb_backends, kinesis_backends
+from localcloud.moto_patches.serial import holding_moto
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ShardSource(Protocol):
     kind: str  # "kinesis" or "dynamodb": names the batch info of failure records
     stream_arn: str
 
+    @holding_moto
     def shard_ids(self) -> list[str]: ...
 
     def initial_position(self, shard_id: str, starting_position: str, timestamp: float | None) -> int: ...
@@ -50,10 +52,12 @@ class KinesisSource:
         stream = kinesis_backends[self._account][self._region].streams.get(self._name)
         return stream if stream is not None and stream.arn == self.stream_arn else None
 
+    @holding_moto
     def shard_ids(self) -> list[str]:
         stream = self._stream()
         return sorted(stream.shards) if stream is not None else []
 
+    @holding_moto
     def initial_position(self, shard_id: str, starting_position: str, timestamp: float | None) -> int:
         shard = self._shard(shard_id)
         if shard is None or starting_position == "TRIM_HORIZON":
@@ -66,6 +70,7 @@ class KinesisSource:
         stream = self._stream()
         return stream.shards.get(shard_id) if stream is not None else None
 
+    @holding_moto
     def read(self, shard_id: str, after: int, limit: int) -> list[ShardRecord]:
         shard = self._shard(shard_id)
         if shard is None:
@@ -100,16 +105,19 @@ class DynamoDBStreamSource:
             return None
         return table.stream_shard
 
+    @holding_moto
     def shard_ids(self) -> list[str]:
         shard = self._shard()
         return [shard.id] if shard is not None else []
 
+    @holding_moto
     def initial_position(self, shard_id: str, starting_position: str, timestamp: float | None) -> int:
         shard = self._shard()
         if shard is None or starting_position == "TRIM_HORIZON":
             return 0
         return len(shard.items)  # LATEST
 
+    @holding_moto
     def read(self, shard_id: str, after: int, limit: int) -> list[ShardRecord]:
         shard = self._shard()
         if shard is None:

@@ -25,6 +25,7 @@ from localcloud.awslambda.payloads import scheduled_event
 from localcloud.events.schedule_expressions import Schedule, parse
 from localcloud.events.targets import is_lambda_target, send_to_other_targets, target_payload
 from localcloud.moto_patches.internals import Rule, events_backends, find_function, scheduler_backends, sqs_backends
+from localcloud.moto_patches.serial import holding_moto
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +117,9 @@ class Scheduler:
         return timer
 
 
-def _firings() -> Iterator[Firing]:
-    yield from _rule_firings()
-    yield from _scheduler_firings()
+@holding_moto
+def _firings() -> list[Firing]:
+    return [*_rule_firings(), *_scheduler_firings()]
 
 
 def _rule_firings() -> Iterator[Firing]:
@@ -136,6 +137,7 @@ def _rule_firings() -> Iterator[Firing]:
                 yield Firing(rule.arn, rule.scheduled_expression, targets, deliver)
 
 
+@holding_moto
 def _send_with_moto(rule: Rule, event: dict[str, Any]) -> None:
     # The rule holds no Lambda target here: the patched method leaves it to moto.
     rule.send_to_targets(cast(Any, event))
@@ -157,6 +159,7 @@ def _scheduler_firings() -> Iterator[Firing]:
                 yield Firing(schedule.arn, schedule.schedule_expression, lambdas, deliver)
 
 
+@holding_moto
 def _deliver_scheduler_target(target: dict[str, Any]) -> None:
     parts = str(target.get("Arn", "")).split(":")
     if parts[2:3] == ["lambda"]:

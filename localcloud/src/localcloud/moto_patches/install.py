@@ -22,6 +22,9 @@ Replaced or wrapped here, and why (``fidelity``, ``speed``, ``queue_speed`` and
   placeholders), as SNS does.
 - events Rule.send_to_targets: handed to the local cloud, which invokes the
   Lambda targets (moto raises for them) and leaves the others to moto.
+- sqs Queue.wait_for_messages (a long poll): sets down the lock every moto
+  call holds (``serial``), so the message another request sends can arrive;
+  so does a synchronous invocation while its handler runs.
 - sqs Queue.delete_message, kinesis Stream.put_record, dynamodb
   StreamShard.add: serialised with a lock. moto rebuilds a queue's message list
   on delete and numbers Kinesis and DynamoDB stream records from the current
@@ -74,6 +77,7 @@ from moto.sns.models import Subscription
 from moto.sqs.models import Queue, sqs_backends
 
 from localcloud.moto_patches import expression_speed, fidelity, queue_speed, speed
+from localcloud.moto_patches.serial import MOTO
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +186,8 @@ def _wrap_invoke_lambda(original: Callable[..., tuple[str, bool, str]]) -> Calla
             return original(self, event)
         # moto passes the decoded event, or the text "{}" for an empty body.
         payload = event if isinstance(event, str) else json.dumps({} if event is None else event)
-        result = hooks.invoke(self, payload.encode())
+        with MOTO.released():  # the handler calls back into moto
+            result = hooks.invoke(self, payload.encode())
         return result.payload, result.is_error, result.logs
 
     return _invoke_lambda
@@ -214,7 +219,8 @@ def _invoke(hooks: Hooks, self: LambdaFunction, body: Any, request_headers: Any,
     if kind == "Event":
         hooks.invoke_async(self, payload)
         return b""
-    result = hooks.invoke(self, payload)
+    with MOTO.released():  # the handler calls back into moto
+        result = hooks.invoke(self, payload)
     if result.is_error:
         response_headers["x-amz-function-error"] = "Unhandled"
     if _header(request_headers, "x-amz-log-type") == "Tail":
@@ -343,8 +349,19 @@ def _locked_by(lock: threading.Lock | threading.RLock, original: Callable[..., A
     return wrapper
 
 
+def _waiting_unlocked(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def wait_for_messages(self: Queue, timeout: float) -> Any:
+        # A long poll waits for a message another request sends: it must not hold moto meanwhile.
+        with MOTO.released():
+            return original(self, timeout)
+
+    return wait_for_messages
+
+
 def _apply() -> None:
     fidelity.apply()
+    Queue.wait_for_messages = _waiting_unlocked(Queue.wait_for_messages)  # type: ignore[method-assign]
     LambdaFunction._invoke_lambda = _wrap_invoke_lambda(LambdaFunction._invoke_lambda)  # type: ignore[method-assign]
     LambdaFunction.invoke = _wrap_invoke(LambdaFunction.invoke)  # type: ignore[method-assign]
     LambdaBackend.delete_function = _wrap_delete_function(LambdaBackend.delete_function)  # type: ignore[method-assign]

@@ -48,6 +48,8 @@ from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 from moto.utilities.utils import load_resource
 
+from localcloud.moto_patches.serial import holding_moto
+
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "PRESERVED_HEADER_NAMES_ENVIRON_KEY",
@@ -113,12 +115,14 @@ def parse_function_arn(arn: str) -> tuple[str, str, str, str | None]:
     return parts[4], parts[3], parts[6], qualifier
 
 
+@holding_moto
 def find_function(arn: str) -> LambdaFunction:
     """The function (or version) an ARN names; raises if there is none."""
     account, region, name, qualifier = parse_function_arn(arn)
     return lambda_backends[account][region].get_function(name, qualifier)
 
 
+@holding_moto
 def resolve_layer(layer_version_arn: str) -> tuple[str, bytes] | None:
     """(sha256 hex digest, zip bytes) of a layer version ARN, None if unknown."""
     parts = layer_version_arn.split(":")
@@ -131,6 +135,7 @@ def resolve_layer(layer_version_arn: str) -> tuple[str, bytes] | None:
     return version.code_digest, version.code_bytes
 
 
+@holding_moto
 def find_user_pool(arn: str) -> CognitoIdpUserPool | None:
     """The user pool an ARN names (arn:aws:cognito-idp:<region>:<account>:userpool/<id>), None if there is none."""
     parts = arn.split(":")
@@ -143,6 +148,7 @@ def find_user_pool(arn: str) -> CognitoIdpUserPool | None:
     return pool
 
 
+@holding_moto
 def find_user_pool_client(client_id: str) -> tuple[CognitoIdpUserPool, CognitoIdpUserPoolClient] | None:
     """The app client with this id and its pool, in any account and region; None if there is none."""
     for regions in list(dict.values(cognitoidp_backends)):
@@ -154,6 +160,7 @@ def find_user_pool_client(client_id: str) -> tuple[CognitoIdpUserPool, CognitoId
     return None
 
 
+@holding_moto
 def user_pool_public_keys() -> dict[str, Any]:
     """The JWKS moto publishes at every pool's /.well-known/jwks.json: one RSA key signs all of its tokens."""
     keys: dict[str, Any] = load_resource("cognitoidp/resources/jwks-public.json")

@@ -1,0 +1,96 @@
+"""One caller at a time inside moto: the lock itself, and every request through ``serialized``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from localcloud.moto_patches.serial import MOTO, MotoLock, holding_moto, serialized
+
+
+class CountingApp:
+    """A WSGI app that records how many requests it was serving at once."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(0.02)
+        with self._lock:
+            self.active -= 1
+        start_response("200 OK", [])
+        return iter([b"o", b"k"])
+
+
+def test_requests_reach_moto_one_at_a_time_with_their_whole_body() -> None:
+    inner = CountingApp()
+    app = serialized(inner)
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: app({}, lambda *a: None), range(8)))
+    assert inner.peak == 1
+    assert all(body == [b"o", b"k"] for body in bodies)  # materialised inside the lock
+
+
+def test_the_holder_takes_it_again_and_others_wait() -> None:
+    lock = MotoLock()
+    other_got_it = threading.Event()
+
+    def other() -> None:
+        with lock:
+            other_got_it.set()
+
+    with lock, lock:
+        assert lock.held()
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert not other_got_it.wait(0.2)
+    assert other_got_it.wait(2)
+    thread.join()
+    assert not lock.held()
+
+
+def test_released_sets_it_down_for_others_and_takes_it_back_at_the_same_depth() -> None:
+    lock = MotoLock()
+    other_got_it = threading.Event()
+
+    def other() -> None:
+        with lock:
+            other_got_it.set()
+
+    with lock:
+        with lock:
+            with lock.released():
+                assert not lock.held()
+                thread = threading.Thread(target=other)
+                thread.start()
+                assert other_got_it.wait(2)  # would wait forever with the lock still held
+                thread.join()
+            assert lock.held()
+        assert lock.held()  # the depth came back whole: the outer block still holds it
+    assert not lock.held()
+
+
+def test_released_without_holding_it_is_a_plain_block() -> None:
+    lock = MotoLock()
+    with lock.released():
+        assert not lock.held()
+    with lock:
+        assert lock.held()
+
+
+def test_holding_moto_runs_the_function_with_the_lock() -> None:
+    @holding_moto
+    def inside() -> bool:
+        return MOTO.held()
+
+    assert not MOTO.held()
+    assert inside()
+    assert not MOTO.held()
