@@ -1,4 +1,4 @@
-"""The command line: up (daemonised, pid file, reuse), status, tick, down.
+"""The command line: up (daemonised, pid file, reuse), status, tick, down; a state that cannot be saved.
 
 It runs as the installed ``localcloud`` command, with none of the caller's Python settings
 (no search path from the environment): the package needs none, and neither do the server it
@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from localcloud.testing import ROLE_POLICY, aws_client, free_port, function_zip
+from localcloud.daemon import health
+from localcloud.testing import ROLE_POLICY, aws_client, free_port, function_zip, wait_for
 
 FUNCTIONS = Path(__file__).with_name("functions")
 # The console script pip installs beside the interpreter.
@@ -106,6 +107,7 @@ def test_up_status_tick_down(daemon: tuple[int, Path]) -> None:
     status = _cli("status", *flags)
     assert status.returncode == 0
     assert f'"pid": {pid}' in status.stdout
+    assert status.stderr == ""
     tick = _cli("tick", *flags)
     assert tick.returncode == 0
     assert "no enabled schedule" in tick.stdout
@@ -113,10 +115,37 @@ def test_up_status_tick_down(daemon: tuple[int, Path]) -> None:
     stopped = _cli("down", *flags)
     assert stopped.returncode == 0
     assert f"pid {pid}" in stopped.stdout
+    assert stopped.stderr == ""
+    assert (state / "state.pickle").is_file()
+    assert not (state / "state.save-failed").exists()
     assert not (state / "localcloud.pid").exists()
     assert not _alive(pid)
     assert not _alive(worker)
     assert _cli("status", *flags).returncode == 3
+
+
+def test_status_and_down_fail_loudly_while_the_state_cannot_be_saved(
+    daemon: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, state = daemon
+    flags = ("--port", str(port), "--state-dir", str(state))
+    (state / "state.pickle").mkdir(parents=True)  # a save cannot rename its file over a folder
+    monkeypatch.setenv("LOCALCLOUD_SNAPSHOT_INTERVAL", "0.3")
+    assert _cli("up", *flags).returncode == 0
+    aws_client("sqs", f"http://127.0.0.1:{port}").create_queue(QueueName="unsaved")
+
+    wait_for(lambda: (health(port) or {}).get("snapshot", {}).get("consecutive_failures"), "a failed save", timeout=20)
+    status = _cli("status", *flags)
+    stopped = _cli("down", *flags)
+
+    assert status.returncode == 4
+    assert '"consecutive_failures": ' in status.stdout
+    assert "localcloud CANNOT SAVE ITS STATE" in status.stderr
+    assert "IsADirectoryError" in status.stderr
+    assert stopped.returncode == 4
+    assert "localcloud stopped" in stopped.stdout
+    assert "could NOT save its state as it stopped" in stopped.stderr
+    assert "IsADirectoryError" in stopped.stderr
 
 
 def test_up_refuses_a_port_held_by_something_else(tmp_path: Path) -> None:

@@ -19,9 +19,11 @@ from moto.iam.models import IAMBackend
 
 from localcloud import snapshots
 from localcloud.moto_patches.internals import LimitedSizeDict, backends_by_service
+from localcloud.settings import DEFAULT_REGION
 from localcloud.testing import Cloud, read_records, running_cloud, wait_for
 
 FUNCTIONS = Path(__file__).with_name("functions")
+ACCOUNT = "123456789012"  # moto's, which every client of the local cloud gets
 
 
 def _some_state(cloud: Cloud) -> dict[str, Any]:
@@ -158,11 +160,56 @@ def test_a_forked_save_writes_the_running_state(cloud: Cloud, tmp_path: Path) ->
     kept = _some_state(cloud)
     path = tmp_path / "forked.pickle"
 
-    assert snapshots.save_in_child(path)
+    snapshots.save_in_child(path)
 
     cloud.client("dynamodb").delete_table(TableName="kept")
     snapshots.restore(path.read_bytes(), str(path))
     _assert_state(cloud, kept)
+
+
+def _unsaveable(cloud: Cloud) -> Any:
+    """SQS's backend in the cloud's region, given what no pickler saves (a generator); ``del
+    backend.unsaveable`` takes it away."""
+    cloud.client("sqs").create_queue(QueueName="unsaveable")
+    backend = backends_by_service()["sqs"][ACCOUNT][DEFAULT_REGION]
+    backend.unsaveable = (n for n in range(1))
+    return backend
+
+
+def test_a_forked_save_that_fails_raises_the_childs_error_and_keeps_the_previous_snapshot(
+    cloud: Cloud, tmp_path: Path
+) -> None:
+    path = tmp_path / "forked.pickle"
+    snapshots.write(path, b"previous")
+    _unsaveable(cloud)
+
+    with pytest.raises(snapshots.SaveFailed, match="TypeError: cannot pickle 'generator' object"):
+        snapshots.save_in_child(path)
+
+    assert path.read_bytes() == b"previous"
+
+
+def test_a_server_whose_saves_fail_says_so_in_its_health_and_a_marker_until_one_succeeds(tmp_path: Path) -> None:
+    with running_cloud(tmp_path, FUNCTIONS, persist=True, snapshot_interval=0.3) as cloud:
+        marker = tmp_path / "state" / "state.save-failed"
+        backend = _unsaveable(cloud)
+
+        def saves_once(key: str) -> dict[str, Any] | None:
+            """The health answer's saves, once ``key`` is set in them."""
+            found: dict[str, Any] = requests.get(f"{cloud.endpoint_url}/_localcloud/health", timeout=5).json()
+            return found["snapshot"] if found["snapshot"][key] else None
+
+        failing = wait_for(lambda: saves_once("consecutive_failures"), "a failed save", timeout=15)
+        assert failing["failing_since"]
+        assert failing["last_saved_at"] is None
+        assert failing["last_error"] == "TypeError: cannot pickle 'generator' object"
+        assert marker.read_text().endswith(" TypeError: cannot pickle 'generator' object\n")
+
+        del backend.unsaveable  # the next try (the change is still unsaved) succeeds
+        saved = wait_for(lambda: saves_once("last_saved_at"), "a save", timeout=15)
+        assert (saved["consecutive_failures"], saved["failing_since"]) == (0, None)
+        assert not marker.exists()
+        assert cloud.server.settings.snapshot_path.is_file()
 
 
 # -- what loads fast -------------------------------------------------------------------------------

@@ -195,8 +195,9 @@ def _without_metadata(answer: Any) -> Any:
 def test_what_every_service_holds_is_saved_and_comes_back_in_a_new_local_cloud(tmp_path: Path) -> None:
     with running_cloud(tmp_path, FUNCTIONS) as cloud:
         ids = _deploy(cloud)
-        before = _listed(cloud, ids)
+        # Saved first: reading with the assumed role's keys marks the role used (IAM's state).
         snapshots.write(cloud.server.settings.snapshot_path, snapshots.capture())
+        before = _listed(cloud, ids)
     reset_backends()  # IAM and STS too, which clouds started one after another otherwise share
 
     with running_cloud(tmp_path, FUNCTIONS, persist=True) as again:

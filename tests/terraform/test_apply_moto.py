@@ -19,6 +19,7 @@ build/reports/terraform-apply.json. The Lambda zip comes from $LAMBDA_ZIP
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.testing import free_port
+from localcloud.lossy_proxy import LossyProxy
+from localcloud.testing import free_port, stock_moto
 from tests.terraform import moved_blocks
 from tests.terraform.runner import emulator_client, init_args, lambda_zip, run_terraform, terraform_env
 
@@ -77,6 +79,7 @@ class Run:
     resource_count: int = 0
     addresses: list[str] = field(default_factory=list)  # `terraform state list` after the apply
     destroyed: bool = False
+    proxy: LossyProxy | None = None  # between Terraform and moto, losing answers
 
     def terraform(self, *args: str, step: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         return run_terraform(ENV_DIR, self.env, self.timings, *args, timeout=STEP_TIMEOUT, step=step, check=check)
@@ -116,20 +119,20 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     # no role of the stack attaches one, and an attachment would fail the apply.
     previous = os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
     from moto.core.base_backend import BackendDict
-    from moto.server import ThreadedMotoServer
 
     for backends in list(BackendDict._instances):  # type: ignore[misc]
         backends.clear()  # fresh account, whatever ran before in this process
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    servers = contextlib.ExitStack()
+    endpoint = servers.enter_context(stock_moto(free_port()))
+    # Terraform goes through a proxy that loses the first answer of every create: the apply must
+    # still succeed, each retry answered with the first attempt's result (localcloud.retried_calls).
+    proxy = servers.enter_context(LossyProxy(endpoint))
     # init writes a lock file next to the configuration; it must not be left in
     # the working tree (it would only hold this platform's hashes).
     lock_file = ENV_DIR / ".terraform.lock.hcl"
     had_lock_file = lock_file.exists()
-    state = Run(endpoint=endpoint, env=_terraform_env(endpoint, workdir, zip_path), workdir=workdir)
+    state = Run(endpoint=endpoint, env=_terraform_env(proxy.url, workdir, zip_path), workdir=workdir, proxy=proxy)
     try:
         state.terraform(*init_args(workdir), step="init")
         applied = state.terraform("apply", "-auto-approve", "-input=false", "-no-color", step="apply")
@@ -144,7 +147,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     finally:
         if not state.destroyed and (workdir / "terraform.tfstate").exists():
             state.terraform("destroy", "-auto-approve", "-input=false", "-no-color", check=False)
-        server.stop()
+        servers.close()
         if not had_lock_file:
             lock_file.unlink(missing_ok=True)
         if previous is not None:
@@ -160,6 +163,7 @@ def _write_report(state: Run) -> None:
         "resource_count": state.resource_count,
         "seconds": state.timings,
         "destroyed": state.destroyed,
+        "answers_lost": len(state.proxy.lost) if state.proxy else 0,
     }
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n")
@@ -181,6 +185,15 @@ def _terraform_version(env: dict[str, str]) -> str:
 
 
 # -- the second plan --------------------------------------------------------------
+
+
+def test_the_apply_succeeded_though_the_first_answer_of_every_create_was_lost(run: Run) -> None:
+    assert run.proxy is not None
+    lost = set(run.proxy.lost)
+    # Each kind the stack creates lost its answer at least once; each retry met the first attempt's result.
+    assert {"CreateFunction", "AddPermission", "CreateStage", "CreateDeployment", "CreateRole", "CreateTable"} <= lost
+    assert {"CreateQueue", "CreateTopic", "Subscribe", "CreateStream", "AuthorizeSecurityGroupEgress"} <= lost
+    assert len(run.proxy.lost) >= run.resource_count // 2
 
 
 def test_second_plan_is_empty(run: Run) -> None:

@@ -20,8 +20,8 @@ from localcloud.settings import Settings, default_port
 
 COMMANDS = {
     "up": "start in the background (or reuse a running one) and wait until healthy",
-    "down": "stop the background local cloud and its Lambda workers",
-    "status": "print the health of the local cloud on the port (exit 3 if none)",
+    "down": "stop the background local cloud and its Lambda workers (exit 4 if its state could not be saved)",
+    "status": "print the health of the local cloud on the port (exit 3 if none, 4 if its state's saves fail)",
     "tick": "fire every enabled schedule now and print each Lambda target's result",
     "chaos": "fault injection: add '<rule or list>', list, or clear every rule and effect",
     "run": "run in the foreground (what `up` starts; for debugging)",

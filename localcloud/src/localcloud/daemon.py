@@ -27,6 +27,10 @@ from localcloud.settings import HOST
 
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 60.0  # it saves its state before it exits (snapshots)
+NOT_RUNNING = 3  # `status`: no local cloud answers on the port
+# `status`: it runs but its state's saves fail (a restart would bring back an older state);
+# `down`: it stopped but its save on stop failed.
+STATE_NOT_SAVED = 4
 
 
 def pid_file(state_dir: Path) -> Path:
@@ -35,6 +39,12 @@ def pid_file(state_dir: Path) -> Path:
 
 def log_file(state_dir: Path) -> Path:
     return state_dir / "localcloud.log"
+
+
+def save_failed_file(state_dir: Path) -> Path:
+    """Written by the server when a save of its state fails (the time and the error), removed by
+    the next that succeeds: what ``down`` reads once the server has exited."""
+    return state_dir / "state.save-failed"
 
 
 def health(port: int, timeout: float = 5.0) -> dict[str, Any] | None:
@@ -168,6 +178,7 @@ def down(port: int, state_dir: Path) -> int:
             pid_file(state_dir).unlink(missing_ok=True)
         print(f"localcloud is not running on port {port}")
         return 0
+    save_failed_file(state_dir).unlink(missing_ok=True)  # a failure of this stop's save writes it again
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     while time.monotonic() < deadline and is_localcloud_process(pid):
@@ -180,15 +191,33 @@ def down(port: int, state_dir: Path) -> int:
             os.kill(pid, signal.SIGKILL)
     pid_file(state_dir).unlink(missing_ok=True)
     print(f"localcloud stopped (pid {pid})")
-    return 0
+    try:
+        failure = save_failed_file(state_dir).read_text().strip()
+    except OSError:  # none: the state was saved, or is not kept (LOCALCLOUD_PERSIST=0)
+        return 0
+    print(
+        f"localcloud could NOT save its state as it stopped ({failure}): the next `up` brings back "
+        f"an older state, the last one saved. See {log_file(state_dir)}",
+        file=sys.stderr,
+    )
+    return STATE_NOT_SAVED
 
 
 def status(port: int, state_dir: Path) -> int:
     running = health(port)
     if running is None:
         print(f"localcloud is not running on port {port}")
-        return 3
+        return NOT_RUNNING
     print(json.dumps(running, indent=2))
+    saves = running.get("snapshot") or {}
+    if saves.get("consecutive_failures"):
+        print(
+            f"localcloud CANNOT SAVE ITS STATE: {saves['consecutive_failures']} save(s) in a row failed since "
+            f"{saves.get('failing_since')}, the last with {saves.get('last_error')}; a restart would bring back "
+            f"the state last saved ({saves.get('last_saved_at') or 'before this start'}). See {log_file(state_dir)}",
+            file=sys.stderr,
+        )
+        return STATE_NOT_SAVED
     return 0
 
 

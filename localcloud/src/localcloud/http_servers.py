@@ -27,6 +27,7 @@ Bodies: no limit below AWS's largest (an S3 PutObject, 5 GiB; Lambda CreateFunct
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 from collections.abc import Callable, Iterable
@@ -339,6 +340,19 @@ class _CherootGateway(cheroot_wsgi.Gateway_10):
             environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}
         return environ
 
+    def respond(self) -> None:
+        try:
+            super().respond()
+        except Exception:
+            if self.req.sent_headers:
+                raise  # cheroot closes the connection
+            # cheroot answers 500 and closes without saying so: a client may reuse the connection.
+            self.req.server.error_log("Error on request", level=logging.ERROR, traceback=True)
+            self.req.close_connection = True
+            self.req.status = b"500 Internal Server Error"
+            self.req.outheaders = [(b"Content-Length", b"0"), (b"Connection", b"close")]
+            self.req.ensure_headers_sent()
+
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         if any(n.lower() == "connection" and v.strip().lower() == "close" for n, v in headers):
             self.req.close_connection = True  # cheroot passes the header on but keeps the connection
@@ -366,7 +380,8 @@ class _CherootListener(cheroot_wsgi.Server):
 
     def __init__(self, host: str, port: int, app: WSGIApplication, idle_seconds: float) -> None:
         idle = max(1, round(idle_seconds))  # cheroot counts whole seconds
-        super().__init__((host, port), app, numthreads=MIN_THREADS, timeout=idle, shutdown_timeout=5)
+        # cheroot's listen backlog of 5 drops the SYNs of a burst of new connections (resent after 1 s).
+        super().__init__((host, port), app, MIN_THREADS, timeout=idle, shutdown_timeout=5, request_queue_size=1024)
         self.gateway = _CherootGateway
         self.requests = _GrowingPool(self, min=MIN_THREADS, max=-1)
         self.keep_alive_conn_limit = None  # type: ignore[assignment]  # cheroot's 10 closes the eleventh

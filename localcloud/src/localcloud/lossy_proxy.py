@@ -8,8 +8,8 @@ retries it with the same ``amz-sdk-invocation-id``. Tests use it to prove that s
 succeeds (``retried_calls``); without it, the retry of a create fails on the first attempt's
 result.
 
-Only the first attempt of a call is ever lost (``amz-sdk-request: attempt=1``), so every call
-completes. Each request is forwarded on a connection of its own; the ``Host`` header is
+Only one attempt of a call is ever lost (by its ``amz-sdk-invocation-id``; a request without one
+is never lost), so every call completes. Each request is forwarded on a connection of its own; the ``Host`` header is
 rewritten to the endpoint's, which checks it. Standard library only: a test tool for localhost.
 """
 
@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from localcloud.retried_calls import attempt_number
+from localcloud.chaos.wire import AwsRequest
 from localcloud.settings import HOST
 
 # The operations whose first answer ``losing_creates`` loses: each call that makes or adds something.
@@ -34,8 +34,6 @@ CREATING = ("Create", "Put", "Add", "Attach", "Authorize", "Associate", "Subscri
 
 def operation_of(method: str, path: str, headers: dict[str, str], body: bytes) -> str | None:
     """The AWS operation a request calls, as the local cloud's fault rules name it."""
-    from localcloud.chaos.wire import AwsRequest  # imports moto's router: only when a proxy runs
-
     path_info, _, query = path.partition("?")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
@@ -63,6 +61,7 @@ class LossyProxy:
         self._upstream = (parsed.hostname or HOST, parsed.port or 80)
         self._lose = lose
         self.lost: list[str] = []  # the operations whose answer was lost, in order
+        self._lost_ids: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((HOST, 0), self._handler_class())
         self._server.daemon_threads = True
@@ -93,10 +92,13 @@ class LossyProxy:
             answer = response.read()
         finally:
             upstream.close()
-        first = attempt_number({"HTTP_AMZ_SDK_REQUEST": handler.headers.get("amz-sdk-request", "")}) == 1
+        invocation_id = handler.headers.get("amz-sdk-invocation-id")
+        with self._lock:
+            first = bool(invocation_id) and invocation_id not in self._lost_ids
         operation = operation_of(handler.command, handler.path, original, body) if first else None
         if first and self._lose(operation):
             with self._lock:
+                self._lost_ids.add(str(invocation_id))
                 self.lost.append(str(operation))
             # A reset, not a clean close: the client cannot take it for a finished answer.
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -156,6 +156,8 @@ class LocalCloud:
         self._last_request = time.monotonic()
         self._snapshot_lock = threading.Lock()
         self.restored_from: str | None = None
+        # The saves of the state (not of named ones): a failing save is reported, never only logged.
+        self.saves = snapshots.SaveRecord(settings.state_dir)
 
     @property
     def port(self) -> int:
@@ -253,6 +255,7 @@ class LocalCloud:
             "event_source_mappings": self.mappings.count(),
             "unemulated": [item.as_json() for item in self.unemulated.last],
             "restored_from": self.restored_from,
+            "snapshot": {"persist": self.settings.persist, **self.saves.as_json()},
             "retried_calls_replayed": self.retried_calls.replayed,
         }
 
@@ -278,9 +281,17 @@ class LocalCloud:
         return {"action": action, "name": name, "bytes": size, "seconds": round(time.perf_counter() - started, 3)}
 
     def _save(self, path: Path) -> int:
-        with self._snapshot_lock:
-            data = snapshots.capture()
-            snapshots.write(path, data)
+        state = path == self.settings.snapshot_path
+        try:
+            with self._snapshot_lock:
+                data = snapshots.capture()
+                snapshots.write(path, data)
+        except Exception as error:
+            if state:
+                self.saves.failed(snapshots.describe(error))
+            raise
+        if state:
+            self.saves.succeeded()
         return len(data)
 
     def _save_periodically(self) -> None:
@@ -295,11 +306,16 @@ class LocalCloud:
                 continue
             self._changed.clear()
             last_save = now
-            with self._snapshot_lock:
-                saved = snapshots.save_in_child(self.settings.snapshot_path)
-            if not saved:  # the child wrote its traceback to the log; the next interval tries again
-                log.error("could not save the state; the last saved one is kept")
+            try:
+                with self._snapshot_lock:
+                    snapshots.save_in_child(self.settings.snapshot_path)
+            except Exception as error:  # the child's error, or a fork that failed; the next interval tries again
+                reason = str(error) if isinstance(error, snapshots.SaveFailed) else snapshots.describe(error)
+                self.saves.failed(reason)
+                log.error("could not save the state (%s); the last saved one is kept", reason)
                 self._changed.set()
+            else:
+                self.saves.succeeded()
 
     def _noting_changes(self, app: Any) -> Any:
         def noting(environ: dict[str, Any], start_response: Any) -> Any:

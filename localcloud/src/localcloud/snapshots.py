@@ -10,21 +10,20 @@ pickled. What is not saved, by design: warm workers (a restart is a cold start, 
 on AWS), fault rules (a restart starts with none), the schedules' last firing (``rate()``
 counts again from the restart).
 
-**Pickling moto.** Whatever a backend holds must save: one object plain pickle refuses (SSM's
+**Pickling moto.** Whatever a backend holds must save: one object plain pickle refused (SSM's
 backend holds a lambda from its first call) made every later save fail, and a restart brought back
-an old state. So the pickler is cloudpickle's (the C pickler underneath, so plain data costs what
-it did): a function or class that cannot be found again by its module and name (a lambda, a
-closure, a function defined inside another) is saved by value, its code and the values it
-closes over; one that can be found is saved by name, as plain pickle saves it. Beside that, locks
-(moto's and the local cloud's own, on the models) are saved as new, released locks; the Lambda
-backend's weak index of functions by ARN is saved with its entries, which the same pickle holds
-strongly elsewhere; a ``defaultdict`` whose factory is a lambda making an empty dict, list or set
-is saved with that type as its factory (smaller than the lambda's code); a private key (KMS's
-asymmetric keys) is saved as PKCS #8 and loaded back. What still cannot be pickled (an open
-socket, a generator) fails the save loudly, never silently: the server counts the failures in a
-row and the last error (``SaveRecord``, in ``/_localcloud/health``, which ``localcloud status``
-and ``make status`` report as a failure), and a failed save leaves ``state.save-failed`` beside the
-state until one succeeds, which ``localcloud down`` reports once the server has exited.
+an old state. So the pickler is cloudpickle's (over the C pickler: plain data costs what it did): a
+function or class that cannot be found again by its module and name (a lambda, a closure) is saved
+by value, its code and what it closes over; others by name, as pickle does. Beside that, locks
+(moto's and ours, on the models) are saved as new, released locks; the Lambda backend's weak index
+of functions by ARN is saved with its entries, which the pickle holds strongly elsewhere; a
+``defaultdict`` whose factory is a lambda making an empty dict, list or set is saved with that type
+as its factory (smaller than the lambda's code), and a subclass of one is loaded without calling
+its ``__init__`` (SSM's takes other arguments); a private key (KMS's asymmetric keys) is saved as
+PKCS #8. What still cannot be pickled (a socket, a generator) fails the save loudly: the server
+counts the failures in a row and keeps the last error (``SaveRecord``) for ``/_localcloud/health``,
+which ``localcloud status`` and ``make status`` report as a failure, and a failed save leaves
+``state.save-failed`` beside the state until one succeeds, which ``localcloud down`` reports.
 
 **Loading fast.** A suite starts from a named state in well under a second, so what is costly to
 unpickle and cheap to rebuild is saved small. moto builds every account's IAM with AWS's ~1,600
@@ -36,9 +35,8 @@ An RSA key is loaded without re-checking its own math: the snapshot wrote it fro
 
 **Format.** A header (format number, moto and Python versions) then the backends. A snapshot
 from a format this code cannot read (``READABLE_FORMATS``), another moto version or another Python
-minor version is refused with a message saying
-which and what to do (``make local-reset``), never half-loaded: pickled models of another moto
-may not match its classes.
+minor version is refused with a message saying which and what to do (``make local-reset``), never
+half-loaded: pickled models of another moto may not match its classes.
 
 **Writing.** To a temporary file beside the target, flushed to disk, then renamed over it: a
 crash while writing leaves the previous snapshot whole. The server writes one when it stops and,
@@ -82,6 +80,7 @@ import cloudpickle  # type: ignore[import-untyped]  # it ships no type informati
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from localcloud.daemon import save_failed_file
 from localcloud.moto_patches.internals import (
     AWSManagedPolicy,
     LimitedSizeDict,
@@ -162,13 +161,8 @@ def _new_defaultdict_subclass(kind: type, factory: Any, attributes: dict[str, An
 def _defaultdict_subclass(mapping: defaultdict[Any, Any]) -> Any:
     # defaultdict's own reduction calls the subclass with the factory alone, which an __init__ of
     # other arguments refuses as the snapshot loads (SSM's parameters): made without __init__.
-    return (
-        _new_defaultdict_subclass,
-        (type(mapping), mapping.default_factory, vars(mapping)),
-        None,
-        None,
-        iter(mapping.items()),
-    )
+    made_with = (type(mapping), mapping.default_factory, vars(mapping))
+    return _new_defaultdict_subclass, made_with, None, None, iter(mapping.items())
 
 
 def _dispatch_table() -> dict[type, Any]:
@@ -340,7 +334,12 @@ def save_in_child(path: Path) -> None:
         # Python warns that forking a threaded process may deadlock the child; this child only
         # pickles and writes (see the module docstring), then leaves with os._exit.
         warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(readable)
+            os.close(writable)
+            raise
     if pid == 0:  # the child
         code = 1
         try:
@@ -364,11 +363,11 @@ def save_in_child(path: Path) -> None:
 
 
 class SaveRecord:
-    """How the state's saves go, for the health answer; a failed save also leaves ``marker`` (its
-    time and error) until one succeeds, for ``localcloud down`` to read after the server exits."""
+    """How the state's saves go, for the health answer; a failed save also leaves a marker file
+    (its time and error) until one succeeds, for ``localcloud down`` to read after the server exits."""
 
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
+    def __init__(self, state_dir: Path) -> None:
+        self.marker = save_failed_file(state_dir)
         self._lock = threading.Lock()
         self._saved_at: float | None = None
         self._failing_since: float | None = None

@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import threading
 import time
 import uuid
 import zipfile
@@ -26,7 +27,7 @@ import boto3
 from botocore.config import Config
 
 from localcloud.daemon import free_port
-from localcloud.settings import DEFAULT_REGION, Settings
+from localcloud.settings import DEFAULT_REGION, HOST, Settings
 
 if TYPE_CHECKING:
     from localcloud.server import LocalCloud
@@ -40,6 +41,7 @@ __all__ = [
     "function_zip",
     "read_records",
     "running_cloud",
+    "stock_moto",
     "wait_for",
 ]
 
@@ -214,3 +216,33 @@ def running_cloud(
         yield Cloud(local, tmp, functions_dir)
     finally:
         local.stop()
+
+
+@contextlib.contextmanager
+def stock_moto(port: int = 0) -> Iterator[str]:
+    """moto's own server, as ``ThreadedMotoServer`` runs it, behind the local cloud's retry safety.
+
+    Stock moto's behaviour with two things in front: a retried SDK call is answered once
+    (``retried_calls``) and requests reach moto one at a time (``moto_patches.serial``), so a
+    Terraform apply meets neither a lost answer's retry nor a race inside moto. Yields the URL.
+    """
+    from moto.moto_server.werkzeug_app import (  # noqa: PLC0415
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    from localcloud.moto_patches.serial import serialized  # noqa: PLC0415
+    from localcloud.retried_calls import RetriedCalls, answer_retries_once  # noqa: PLC0415
+
+    app = answer_retries_once(serialized(DomainDispatcherApplication(create_backend_app)), RetriedCalls())
+    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="stock-moto", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -1,4 +1,5 @@
-"""make status: one screen of functions, queues, mappings and alarms; exit 1 when something needs an operator."""
+"""make status: one screen of functions, queues, mappings and alarms; exit 1 when something needs an operator
+(a dead-letter queue holds messages, an alarm fires, the local cloud cannot save its state)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from localcloud.testing import Cloud, wait_for
+from cloud_fixtures import FUNCTIONS
+from localcloud.daemon import health
+from localcloud.testing import Cloud, running_cloud, wait_for
 from tooling.ops.__main__ import main
 from tooling.ops.status import Status, collect, render
 from tooling.ops.target import Target
@@ -64,6 +67,7 @@ def test_a_quiet_stack_reports_its_parts_and_exits_zero(cloud: Cloud, tmp_path: 
     assert main(["--outputs", str(outputs), "status"]) == 0
     screen = render(status)
     assert "reconciler last run: " in screen
+    assert "local cloud state saves: none (kept in memory only)" in screen
     assert "needs attention: nothing" in screen
 
 
@@ -100,3 +104,19 @@ def test_a_dead_letter_queue_with_messages_or_a_firing_alarm_exits_one(cloud: Cl
     assert status.alarms == ["stack-dlq-depth"]
     assert status.problems() == ["processor DLQ holds 1 message(s)", "alarm stack-dlq-depth is in ALARM"]
     assert main(["--outputs", str(outputs), "status"]) == 1
+
+
+def test_a_local_cloud_that_cannot_save_its_state_is_a_failing_check(tmp_path: Path) -> None:
+    (tmp_path / "state" / "state.pickle").mkdir(parents=True)  # a save cannot rename its file over a folder
+    with running_cloud(tmp_path, FUNCTIONS, persist=True, snapshot_interval=0.3) as cloud:
+        target, outputs = _stack(cloud, tmp_path)
+        wait_for(lambda: (health(cloud.server.port) or {}).get("snapshot", {}).get("consecutive_failures"))
+
+        status = collect(target, timedelta(minutes=5))
+        exit_code = main(["--outputs", str(outputs), "status"])
+
+    [problem] = status.problems()
+    assert problem.startswith("the local cloud cannot save its state (")
+    assert "IsADirectoryError" in problem
+    assert "local cloud state saves: FAILING since " in render(status)
+    assert exit_code == 1

@@ -22,6 +22,7 @@ from localcloud.moto_patches.internals import (
     Stage,
     apigateway_backends,
 )
+from localcloud.moto_patches.serial import holding_moto
 
 # Invalid keys sent by clients are cached too; cap the cache so they cannot grow it forever.
 _KEY_CACHE_LIMIT = 4096
@@ -54,6 +55,7 @@ def _is_live(backend: APIGatewayBackend) -> bool:
     return regions is not None and dict.get(regions, backend.region_name) is backend
 
 
+@holding_moto
 def find_rest_api(api_id: str, region_hint: str) -> RestAPI | None:
     """Find a REST API by id, trying the request's region first, then every other one."""
     known = _api_backends.get(api_id)
@@ -68,6 +70,7 @@ def find_rest_api(api_id: str, region_hint: str) -> RestAPI | None:
     return None
 
 
+@holding_moto
 def deployed_stage(api: RestAPI, stage_name: str) -> Stage | None:
     """Return the stage only if it exists and points at an existing deployment."""
     stage = api.stages.get(stage_name)
@@ -313,6 +316,7 @@ class _TableEntry:
 _tables: dict[tuple[str, str, str, str | None], _TableEntry] = {}
 
 
+@holding_moto
 def route_table(api: RestAPI, stage: Stage) -> RouteTable:
     """Return the cached table for (API, stage), rebuilding it when anything may have changed.
 
@@ -359,6 +363,7 @@ def _find_key_id(api: RestAPI, stage_name: str, value: str) -> str | None:
     return None
 
 
+@holding_moto
 def valid_api_key_id(api: RestAPI, stage_name: str, value: str) -> str | None:
     """Return the id of the enabled key with this value in a usage plan for this API stage."""
     cache_key = (api.account_id, api.region_name, api.id, stage_name, value)

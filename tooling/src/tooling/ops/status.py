@@ -13,10 +13,12 @@ for the local cloud, LocalStack and AWS):
 - **alarms** of this stack in state ALARM, and **the reconciler's last run** (its last START line).
 - **not emulated**: against the project's local cloud, the deployed settings it stores but does
   not act on (its health answer lists them), so a difference from AWS is never silent.
+- **state saves**: against the project's local cloud, whether it can save its state (its health
+  answer counts the saves that failed in a row): if not, a restart brings back an older state.
 
 The exit code is 1 when a dead-letter queue (or the stream mappings' failure queue) holds
-messages or an alarm of this stack fires: something needs an operator (``make redrive``,
-``make replay-failures``). Otherwise 0.
+messages, an alarm of this stack fires or the local cloud cannot save its state: something needs
+an operator (``make redrive``, ``make replay-failures``, the local cloud's log). Otherwise 0.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class Status:
     mappings: list[MappingStatus] = field(default_factory=list)
     alarms: list[str] = field(default_factory=list)
     unemulated: list[dict[str, str]] = field(default_factory=list)
+    # The local cloud's saves of its state (its health answer's "snapshot"); None elsewhere.
+    state_saves: dict[str, Any] | None = None
 
     def problems(self) -> list[str]:
         found = [
@@ -89,7 +93,14 @@ class Status:
             for queue in self.queues
             if queue.dead_letter and queue.waiting + queue.in_flight
         ]
-        return found + [f"alarm {name} is in ALARM" for name in self.alarms]
+        found += [f"alarm {name} is in ALARM" for name in self.alarms]
+        saves = self.state_saves or {}
+        if saves.get("consecutive_failures"):
+            found.append(
+                f"the local cloud cannot save its state ({saves['consecutive_failures']} save(s) failed in a row "
+                f"since {saves.get('failing_since')}: {saves.get('last_error')}); a restart brings back an older one"
+            )
+        return found
 
     @property
     def reconciler_last_run(self) -> LogLine | None:
@@ -194,26 +205,26 @@ def alarms_firing(target: Target) -> list[str]:
     )
 
 
-def unemulated_settings(target: Target) -> list[dict[str, str]]:
-    """What the project's local cloud says it does not emulate; nothing for AWS or another emulator."""
+def local_cloud_health(target: Target) -> dict[str, Any]:
+    """The project's local cloud's health answer; empty for AWS or another emulator."""
     endpoint = target.outputs.get("aws_endpoint_url")
     port = urlparse(str(endpoint)).port if endpoint else None
     # None from LocalStack or another emulator (no health document of ours): not ours to ask.
-    answer = health(port) if port else None
-    found: list[dict[str, str]] = answer.get("unemulated", []) if answer else []
-    return found
+    return (health(port) if port else None) or {}
 
 
 def collect(target: Target, window: timedelta) -> Status:
     groups = log_groups(target)
     lines = read(target.client("logs"), groups, since_ms(window))
+    local = local_cloud_health(target)
     return Status(
         window=window,
         functions=function_statuses(lines, sorted(groups)),
         queues=queue_statuses(target),
         mappings=mapping_statuses(target),
         alarms=alarms_firing(target),
-        unemulated=unemulated_settings(target),
+        unemulated=local.get("unemulated", []),
+        state_saves=local.get("snapshot"),
     )
 
 
@@ -247,6 +258,12 @@ def render(status: Status, now: datetime | None = None) -> str:
     out.append(f"reconciler last run: {_ago(status.reconciler_last_run, now)}")
     for item in status.unemulated:
         out.append(f"not emulated here: {item['resource']} sets {item['setting']}: {item['instead']}")
+    saves = status.state_saves
+    if saves is not None and not saves.get("persist", True):
+        out.append("local cloud state saves: none (kept in memory only)")
+    elif saves is not None:
+        failing = f"FAILING since {saves.get('failing_since')}" if saves.get("consecutive_failures") else "ok"
+        out.append(f"local cloud state saves: {failing} (last saved {saves.get('last_saved_at') or 'not yet'})")
     problems = status.problems()
     out.append("needs attention: " + ("; ".join(problems) if problems else "nothing"))
     return "\n".join(out)
