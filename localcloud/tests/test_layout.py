@@ -26,6 +26,7 @@ ROOT_MODULES = {
     "daemon",
     "server",
     "http_server",
+    "http_servers",
     "retried_calls",
     "lossy_proxy",
     "control",

@@ -3,6 +3,7 @@ first answer a proxy loses (each fails without the layer: the retry meets the fi
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from chaos_support import faults
 from localcloud.lossy_proxy import LossyProxy
 from localcloud.retried_calls import RetriedCalls, answer_retries_once, attempt_number
 from localcloud.testing import Cloud, aws_client
@@ -48,8 +50,6 @@ def call(
     method: str = "POST",
     path: str = "/",
 ) -> tuple[str, bytes]:
-    import io
-
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -224,16 +224,7 @@ def test_a_reply_the_fault_api_loses_on_purpose_stays_lost(cloud: Cloud, lossy: 
     """The fault API's lost reply is AWS's kind: the retry is a new request, and meets the first one's table."""
     name = f"t-{uuid.uuid4().hex[:6]}"
     rule = {"service": "dynamodb", "operation": "CreateTable", "phase": "response", "count": 1}
-    cloud.client("s3")  # any client: the rule goes through the fault API's own endpoint below
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{cloud.endpoint_url}/_localstack/chaos/faults",
-        data=json.dumps([{**rule, "error": {"statusCode": 503, "code": "ServiceUnavailable"}}]).encode(),
-        method="PATCH",
-        headers={"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(request).read()
+    faults(cloud, "PATCH", [{**rule, "error": {"statusCode": 503, "code": "ServiceUnavailable"}}])
     dynamodb = aws_client("dynamodb", cloud.endpoint_url, Config(retries={"mode": "standard", "max_attempts": 3}))
     with pytest.raises(ClientError) as raised:
         dynamodb.create_table(

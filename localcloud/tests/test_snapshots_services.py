@@ -96,7 +96,14 @@ def _deploy(cloud: Cloud) -> dict[str, str]:
 
     cloud.client("ssm").put_parameter(Name=f"/{NAME}/p", Value="v", Type="String", Tags=[{"Key": "k", "Value": "v"}])
     cloud.client("secretsmanager").create_secret(Name=NAME, SecretString="s3cret")
-    return {"queue": queue, "api": api, "key": key, "vpc": vpc, "pool": pool, "access_key": credentials["AccessKeyId"]}
+    return {
+        "queue": queue,
+        "rest_api": api,
+        "key": key,
+        "vpc": vpc,
+        "pool": pool,
+        "access_key": credentials["AccessKeyId"],
+    }
 
 
 def _rest_api(cloud: Cloud) -> str:
@@ -123,8 +130,8 @@ def _listed(cloud: Cloud, ids: dict[str, str]) -> dict[str, Any]:
         "kinesis": lambda: (c("kinesis").describe_stream(StreamName=NAME), _kinesis_records(cloud)),
         "lambda": lambda: c("lambda").get_function_configuration(FunctionName=NAME),
         "apigateway": lambda: (
-            c("apigateway").get_resources(restApiId=ids["api"], embed=["methods"]),
-            c("apigateway").get_stages(restApiId=ids["api"]),
+            c("apigateway").get_resources(restApiId=ids["rest_api"], embed=["methods"]),
+            c("apigateway").get_stages(restApiId=ids["rest_api"]),
         ),
         "iam": lambda: (
             c("iam").get_role(RoleName=f"{NAME}-assumable"),

@@ -323,6 +323,10 @@ class _CherootConnection(cheroot_server.HTTPConnection):
 
     def close(self) -> None:
         self.server.closed(self.socket)
+        # After a client left mid-answer the writer still holds bytes; collected after the socket
+        # closes, it would print an ignored EBADF. Closed now, it is done with either way.
+        with contextlib.suppress(OSError):
+            self.wfile.close()
         super().close()
 
 

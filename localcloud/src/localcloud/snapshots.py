@@ -56,6 +56,7 @@ block it. A crash loses what changed since the last save.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import copy
 import copyreg
 import functools
@@ -385,11 +386,9 @@ class SaveRecord:
             self._failing_since = self._failing_since or now
             self._failures += 1
             self._last_error = error
-        try:
+        with contextlib.suppress(OSError):  # the state directory may be what fails; the health still says it
             self.marker.parent.mkdir(parents=True, exist_ok=True)
             self.marker.write_text(f"{_utc(now)} {error}\n")
-        except OSError:  # the state directory may be what fails; the health answer still says it
-            pass
 
     def as_json(self) -> dict[str, Any]:
         with self._lock:

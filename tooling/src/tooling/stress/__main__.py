@@ -64,7 +64,7 @@ def run_cycle(number: int, work_dir: Path, timeout: float) -> Cycle:
     shutil.rmtree(state_dir, ignore_errors=True)
     state_dir.mkdir(parents=True)
     port = free_port()
-    variables = [f"ENV=local", f"STATE_DIR={state_dir}", f"LOCALCLOUD_PORT={port}", "LOCAL_CLOUD=builtin"]
+    variables = ["ENV=local", f"STATE_DIR={state_dir}", f"LOCALCLOUD_PORT={port}", "LOCAL_CLOUD=builtin"]
     env = {**os.environ, "TF_LOG": "DEBUG", "TF_LOG_PATH": str(state_dir / "terraform-debug.log")}
     try:
         for step in ("deploy", "destroy"):
@@ -96,7 +96,9 @@ def run_cycle(number: int, work_dir: Path, timeout: float) -> Cycle:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tooling.stress", description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="deploy-and-destroy cycles (default 20)")
-    parser.add_argument("--busy", type=int, default=os.cpu_count() or 2, help="spinning processes (default: one per core)")
+    parser.add_argument(
+        "--busy", type=int, default=os.cpu_count() or 2, help="spinning processes (default: one per core)"
+    )
     parser.add_argument("--work-dir", type=Path, default=ROOT / "build" / "stress")
     parser.add_argument("--report", type=Path, default=ROOT / "build" / "reports" / "deploy-stress.json")
     parser.add_argument("--step-timeout", type=float, default=1200.0, help="seconds a deploy or destroy may take")
