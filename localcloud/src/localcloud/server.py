@@ -48,7 +48,7 @@ from localcloud.guard import Guard
 from localcloud.http_server import PersistentConnectionServer
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
-from localcloud.moto_patches.serial import serialized
+from localcloud.moto_patches.serial import MOTO, serialized
 from localcloud.retried_calls import RetriedCalls, answer_retries_once
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
 from localcloud.unemulated import Reporter
@@ -271,7 +271,7 @@ class LocalCloud:
             if not path.is_file():
                 raise snapshots.SnapshotError(f"no snapshot named {name!r} (saved ones are in {path.parent})")
             data = path.read_bytes()
-            with self._snapshot_lock:
+            with self._snapshot_lock, MOTO:
                 snapshots.restore(data, str(path))
             self.mappings.restart_all()  # the pollers held the replaced mappings
             self._changed.set()
@@ -284,7 +284,8 @@ class LocalCloud:
         state = path == self.settings.snapshot_path
         try:
             with self._snapshot_lock:
-                data = snapshots.capture()
+                with MOTO:  # a consistent state: no request or poller writes while it is pickled
+                    data = snapshots.capture()
                 snapshots.write(path, data)
         except Exception as error:
             if state:
