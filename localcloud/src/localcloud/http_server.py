@@ -80,8 +80,7 @@ class PersistentConnectionHandler(MotoRequestHandler):
             self.server.closed(self.connection)
 
     def run_wsgi(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        # No "100 Continue" here: http.server's parse_request has sent it already.
         self.environ = environ = self.make_environ()
         body: LimitedStream | None = None
         if _GO_SDK in self.headers.get("User-Agent", ""):

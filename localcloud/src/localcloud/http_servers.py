@@ -1,27 +1,23 @@
-"""The HTTP servers the local cloud can run on, behind the one surface ``server.py`` uses.
+"""The HTTP servers the local cloud can run on (``settings.HTTP_SERVERS``), behind one surface.
 
-``make_server(kind, host, port, app)`` binds at once (the port is known before the application
-is built, then assigned to ``.app``) and returns an ``HttpServer``: ``werkzeug`` is the home-made
-``PersistentConnectionServer`` (``http_server.py``); ``waitress`` and ``cheroot`` are maintained
-servers, adapted here so that the application sees what moto sees behind werkzeug:
+``make_server(kind, host, port, app)`` binds at once (the port is known before the application is
+built, then assigned to ``.app``). ``werkzeug`` is the home-made ``PersistentConnectionServer``;
+``waitress`` and ``cheroot`` are maintained servers, adapted so the application sees what moto
+sees behind werkzeug:
 
-- moto's header rule (``MotoRequestHandler.make_environ``): a request header whose name has an
-  underscore is dropped (WSGI cannot tell ``X_Foo`` from ``X-Foo``), except S3 metadata, whose
-  original spelling moto reads from ``PRESERVED_HEADER_NAMES_ENVIRON_KEY``; a dashed header wins
-  over an underscored one. Response header names go out as the application spelled them
-  (botocore keeps the case of an S3 metadata key from the name after ``x-amz-meta-``).
-- ``RAW_URI`` (moto's ``raw_path``, the data plane's ``path``), and a ``PATH_INFO`` with ``%2F``
-  decoded as werkzeug does.
-- An application's ``Connection: close`` closes the connection after its answer (the data plane
-  says it for a body too large to drain).
+- Request headers by moto's rule (``MotoRequestHandler.make_environ``): a name with an underscore
+  is dropped (WSGI cannot tell ``X_Foo`` from ``X-Foo``), except S3 metadata's, whose spelling moto
+  reads from ``PRESERVED_HEADER_NAMES_ENVIRON_KEY``; a dashed header wins. Response header names go
+  out as spelled (botocore takes an S3 metadata key's case from the name after ``x-amz-meta-``).
+- ``RAW_URI`` (moto's ``raw_path``), and ``%2F`` decoded in ``PATH_INFO`` as werkzeug does.
+- The application's ``Connection: close`` (the data plane's, for a body too large to drain) closes.
 
-Threads: a request that waits on a Lambda handler (a synchronous Invoke, an API Gateway proxy
-call, ``/_localcloud/tick``) holds its thread while the handler calls back into this server, so
-a fixed pool deadlocks once every thread waits, until the functions time out. Both pools start
-at ``MIN_THREADS`` (idle threads cost no CPU) and grow by a thread whenever a request finds none
-idle: like werkzeug's thread per connection, never short, but only as many as were ever busy.
-
-Bodies: no limit below AWS's largest (an S3 PutObject, 5 GiB; Lambda CreateFunction is ~70 MB).
+Threads: a request waiting on a Lambda handler (a synchronous Invoke, an API Gateway proxy call,
+``/_localcloud/tick``) holds its thread while the handler calls back into this server, so a fixed
+pool deadlocks once every thread waits (until the functions time out). The pools start at
+``MIN_THREADS`` (idle threads cost no CPU) and grow by a thread whenever a request finds none idle:
+never short, like werkzeug's thread per connection, but only as many as were ever busy at once.
+Bodies: no limit below AWS's largest request (S3 PutObject, 5 GiB; Lambda CreateFunction, ~70 MB).
 """
 
 from __future__ import annotations
@@ -65,24 +61,19 @@ _CLOSE_REQUESTED = "localcloud.http_servers.close"
 
 
 class HttpServer(Protocol):
-    """What ``server.py`` and the tests use of a server."""
+    """What ``server.py`` and the tests use of a server. ``close_connections``: every open connection
+    ends; a request in progress still gets its answer, no further one is read."""
 
     app: WSGIApplication
 
     @property
     def server_port(self) -> int: ...
-
     @property
     def open_connections(self) -> int: ...
-
     def serve_forever(self, poll_interval: float = 0.5) -> None: ...
-
     def shutdown(self) -> None: ...
-
     def server_close(self) -> None: ...
-
-    def close_connections(self) -> None:
-        """End every open connection: a request in progress still gets its answer, no further one is read."""
+    def close_connections(self) -> None: ...
 
 
 def make_server(
@@ -113,8 +104,8 @@ def preserve_header_names(environ: dict[str, Any], underscored: Iterable[tuple[s
 
 
 def _closing_app(server_app: Callable[[], WSGIApplication]) -> WSGIApplication:
-    """The application, its hop-by-hop headers (which waitress refuses) taken out; ``Connection:
-    close`` noted in the environ for the server."""
+    """The current application, its hop-by-hop headers taken out (waitress refuses them, cheroot
+    would frame by them) and ``Connection: close`` noted in the environ for the server."""
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         def checked(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -206,7 +197,7 @@ class _GrowingDispatcher(task.ThreadedTaskDispatcher):  # type: ignore[misc]
 
 class WaitressServer:
     def __init__(self, host: str, port: int, app: WSGIApplication, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._app = app
+        self.app = app
         self._map: dict[int, Any] = {}
         self._dispatcher = _GrowingDispatcher()
         self._dispatcher.set_thread_count(MIN_THREADS)
@@ -226,19 +217,11 @@ class WaitressServer:
             server_name=host,
         )
         self._listener = _WaitressListener(
-            _closing_app(lambda: self._app), map=self._map, dispatcher=self._dispatcher, adj=adj
+            _closing_app(lambda: self.app), map=self._map, dispatcher=self._dispatcher, adj=adj
         )
         self._stop = False
         self._serving = threading.Event()
         self._stopped = threading.Event()
-
-    @property
-    def app(self) -> WSGIApplication:
-        return self._app
-
-    @app.setter
-    def app(self, app: WSGIApplication) -> None:
-        self._app = app
 
     @property
     def server_port(self) -> int:
@@ -319,10 +302,12 @@ class _CherootConnection(cheroot_server.HTTPConnection):
 
     def __init__(self, server: Any, sock: Any, makefile: Any = MakeFile) -> None:
         super().__init__(server, sock, makefile)
-        server.opened(self.socket)
+        with server.open_lock:
+            server.open.add(self.socket)
 
     def close(self) -> None:
-        self.server.closed(self.socket)
+        with self.server.open_lock:
+            self.server.open.discard(self.socket)
         # After a client left mid-answer the writer still holds bytes; collected after the socket
         # closes, it would print an ignored EBADF. Closed now, it is done with either way.
         with contextlib.suppress(OSError):
@@ -358,8 +343,8 @@ class _CherootGateway(cheroot_wsgi.Gateway_10):
             self.req.ensure_headers_sent()
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        if any(n.lower() == "connection" and v.strip().lower() == "close" for n, v in headers):
-            self.req.close_connection = True  # cheroot passes the header on but keeps the connection
+        if self.env.get(_CLOSE_REQUESTED):
+            self.req.close_connection = True  # cheroot would pass the header on and keep the connection
         return super().start_response(status, headers, exc_info)
 
 
@@ -391,37 +376,18 @@ class _CherootListener(cheroot_wsgi.Server):
         self.keep_alive_conn_limit = None  # type: ignore[assignment]  # cheroot's 10 closes the eleventh
         self.max_request_body_size = 0  # no limit
         self.max_request_header_size = 0
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def opened(self, sock: socket.socket) -> None:
-        with self._open_lock:
-            self._open.add(sock)
-
-    def closed(self, sock: socket.socket) -> None:
-        with self._open_lock:
-            self._open.discard(sock)
-
-    def open_sockets(self) -> list[socket.socket]:
-        with self._open_lock:
-            return list(self._open)
+        self.open: set[socket.socket] = set()
+        self.open_lock = threading.Lock()
 
 
 class CherootServer:
     def __init__(self, host: str, port: int, app: WSGIApplication, idle_seconds: float = IDLE_SECONDS) -> None:
-        self._listener = _CherootListener(host, port, app, idle_seconds)
+        self.app = app
+        self._listener = _CherootListener(host, port, _closing_app(lambda: self.app), idle_seconds)
         self._listener.prepare()  # binds and starts the pool
         self._serving = threading.Event()
         self._stopped = threading.Event()
         self._stopping: threading.Thread | None = None
-
-    @property
-    def app(self) -> WSGIApplication:
-        return self._listener.wsgi_app  # type: ignore[no-any-return]
-
-    @app.setter
-    def app(self, app: WSGIApplication) -> None:
-        self._listener.wsgi_app = app
 
     @property
     def server_port(self) -> int:
@@ -429,7 +395,7 @@ class CherootServer:
 
     @property
     def open_connections(self) -> int:
-        return len(self._listener.open_sockets())
+        return len(self._listener.open)
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         self._listener.expiration_interval = poll_interval
@@ -451,6 +417,8 @@ class CherootServer:
         self.shutdown()  # the listener closes in stop()
 
     def close_connections(self) -> None:
-        for sock in self._listener.open_sockets():
+        with self._listener.open_lock:
+            sockets = list(self._listener.open)
+        for sock in sockets:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RD)
