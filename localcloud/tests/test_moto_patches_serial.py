@@ -39,18 +39,24 @@ def test_requests_reach_moto_one_at_a_time_with_their_whole_body() -> None:
     assert all(body == [b"o", b"k"] for body in bodies)  # materialised inside the lock
 
 
+def another_thread_takes(lock: MotoLock) -> tuple[threading.Thread, threading.Event]:
+    """A thread started now that takes ``lock``; the event is set once it has it."""
+    got_it = threading.Event()
+
+    def take() -> None:
+        with lock:
+            got_it.set()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    return thread, got_it
+
+
 def test_the_holder_takes_it_again_and_others_wait() -> None:
     lock = MotoLock()
-    other_got_it = threading.Event()
-
-    def other() -> None:
-        with lock:
-            other_got_it.set()
-
     with lock, lock:
         assert lock.held()
-        thread = threading.Thread(target=other)
-        thread.start()
+        thread, other_got_it = another_thread_takes(lock)
         assert not other_got_it.wait(0.2)
     assert other_got_it.wait(2)
     thread.join()
@@ -59,18 +65,11 @@ def test_the_holder_takes_it_again_and_others_wait() -> None:
 
 def test_released_sets_it_down_for_others_and_takes_it_back_at_the_same_depth() -> None:
     lock = MotoLock()
-    other_got_it = threading.Event()
-
-    def other() -> None:
-        with lock:
-            other_got_it.set()
-
     with lock:
         with lock:
             with lock.released():
                 assert not lock.held()
-                thread = threading.Thread(target=other)
-                thread.start()
+                thread, other_got_it = another_thread_takes(lock)
                 assert other_got_it.wait(2)  # would wait forever with the lock still held
                 thread.join()
             assert lock.held()

@@ -158,13 +158,13 @@ def _with_cpu(app: WSGIApp) -> WSGIApp:
 def serve_http(kind: str, app_name: str) -> None:
     """The server process: prints its port, serves until its stdin closes."""
     # Only the server process imports the servers and moto; the executor bench needs neither.
-    from localcloud.http_servers import make_server  # noqa: PLC0415
+    from localcloud.http_servers import make_server  # noqa: PLC0415  # the servers load only for --http
 
     app: WSGIApp = _trivial_app
     if app_name == "sqs":
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: PLC0415  # moto loads only for the moto scenario
 
-        from localcloud.moto_patches import queue_speed, speed  # noqa: PLC0415
+        from localcloud.moto_patches import queue_speed, speed  # noqa: PLC0415  # the same: moto on demand
 
         # moto's hot paths as the local cloud patches them: plain moto scans the whole queue on every
         # SendMessage (9 ms a request at a few thousand messages), which would hide the servers.

@@ -39,7 +39,7 @@ from moto.moto_server.werkzeug_app import (  # type: ignore[attr-defined]  # mot
     environ_key_for_header,
     should_preserve_original_header_name,
 )
-from waitress import adjustments, channel, parser, task, wasyncore  # type: ignore[import-untyped]
+from waitress import adjustments, channel, parser, task, wasyncore  # type: ignore[import-untyped]  # waitress ships no type hints
 from waitress import server as waitress_server
 
 from localcloud.http_server import IDLE_SECONDS, PersistentConnectionServer
@@ -123,7 +123,7 @@ def _closing_app(server_app: Callable[[], WSGIApplication]) -> WSGIApplication:
 # --- waitress: one thread reads and writes every socket (poll), a pool runs the application ---
 
 
-class _WaitressParser(parser.HTTPRequestParser):  # type: ignore[misc]
+class _WaitressParser(parser.HTTPRequestParser):  # type: ignore[misc]  # waitress has no type hints: its classes are Any
     underscored: tuple[tuple[str, str], ...] = ()
 
     def parse_header(self, header_plus: bytes) -> None:
@@ -138,10 +138,10 @@ class _WaitressParser(parser.HTTPRequestParser):  # type: ignore[misc]
             )
 
 
-class _WaitressTask(task.WSGITask):  # type: ignore[misc]
+class _WaitressTask(task.WSGITask):  # type: ignore[misc]  # waitress has no type hints: its classes are Any
     def get_environment(self) -> dict[str, Any]:
         if self.environ is not None:
-            return self.environ  # type: ignore[no-any-return]
+            return self.environ  # type: ignore[no-any-return]  # waitress's attributes are untyped
         environ: dict[str, Any] = super().get_environment()
         environ["RAW_URI"] = environ["REQUEST_URI"]
         request = self.request
@@ -167,7 +167,7 @@ class _WaitressTask(task.WSGITask):  # type: ignore[misc]
         return "\r\n".join([status, *lines]).encode("latin-1")
 
 
-class _WaitressChannel(channel.HTTPChannel):  # type: ignore[misc]
+class _WaitressChannel(channel.HTTPChannel):  # type: ignore[misc]  # waitress has no type hints: its classes are Any
     parser_class = _WaitressParser
     task_class = _WaitressTask
 
@@ -179,12 +179,12 @@ class _WaitressChannel(channel.HTTPChannel):  # type: ignore[misc]
             self.handle_close()
 
 
-class _WaitressListener(waitress_server.TcpWSGIServer):  # type: ignore[misc]
+class _WaitressListener(waitress_server.TcpWSGIServer):  # type: ignore[misc]  # waitress has no type hints: its classes are Any
     channel_class = _WaitressChannel
     stopped = False
 
 
-class _GrowingDispatcher(task.ThreadedTaskDispatcher):  # type: ignore[misc]
+class _GrowingDispatcher(task.ThreadedTaskDispatcher):  # type: ignore[misc]  # waitress has no type hints: its classes are Any
     def add_task(self, queued: Any) -> None:
         with self.lock:
             self.queue.append(queued)
@@ -290,7 +290,7 @@ class _CherootRequest(cheroot_server.HTTPRequest):
     underscored: tuple[tuple[str, str], ...] = ()
 
     def read_request_headers(self) -> Any:
-        ok = super().read_request_headers()  # type: ignore[no-untyped-call]
+        ok = super().read_request_headers()  # type: ignore[no-untyped-call]  # the library's method has no annotations
         names = [name for name in self.inheaders if b"_" in name]
         if names:
             self.underscored = tuple((n.decode("latin-1"), self.inheaders.pop(n).decode("latin-1")) for n in names)
@@ -317,7 +317,7 @@ class _CherootConnection(cheroot_server.HTTPConnection):
 
 class _CherootGateway(cheroot_wsgi.Gateway_10):
     def get_environ(self) -> dict[str, Any]:  # type: ignore[override]  # the stub says None
-        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]  # the library's method has no annotations
         raw_uri = environ["RAW_URI"] = environ["REQUEST_URI"]
         if "%2F" in environ["PATH_INFO"]:  # cheroot keeps an encoded slash encoded; werkzeug does not
             environ["PATH_INFO"] = unquote_to_bytes(raw_uri.partition("?")[0]).decode("latin-1")
@@ -351,7 +351,7 @@ class _CherootGateway(cheroot_wsgi.Gateway_10):
 class _GrowingPool(ThreadPool):
     def _spawn_worker(self) -> WorkerThread:
         # Daemon threads, as werkzeug's: a request still waiting at exit does not hold the process.
-        worker = WorkerThread(self.server)  # type: ignore[no-untyped-call]
+        worker = WorkerThread(self.server)  # type: ignore[no-untyped-call]  # the library's method has no annotations
         worker.name = f"cheroot-{worker.name}"
         worker.daemon = True
         worker.start()
