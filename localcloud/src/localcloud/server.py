@@ -45,7 +45,7 @@ from localcloud.event_sources.mappings import MappingSupervisor
 from localcloud.events.scheduler import Scheduler
 from localcloud.events.targets import send_to_targets
 from localcloud.guard import Guard
-from localcloud.http_server import PersistentConnectionServer
+from localcloud.http_servers import HttpServer, make_server
 from localcloud.moto_patches.install import install, uninstall
 from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
 from localcloud.moto_patches.serial import MOTO, serialized
@@ -148,7 +148,7 @@ class _MotoHooks:
 class LocalCloud:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._server: PersistentConnectionServer | None = None
+        self._server: HttpServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopped = threading.Event()
         self._started_at = 0.0
@@ -171,7 +171,7 @@ class LocalCloud:
     def start(self) -> None:
         # Bind first: with port 0 (tests) the real port is known only now, and
         # the workers' AWS_ENDPOINT_URL needs it.
-        server = PersistentConnectionServer(HOST, self.settings.port, _not_ready)
+        server = make_server(self.settings.http_server, HOST, self.settings.port, _not_ready)
         self._server = server
         self.settings = self.settings.with_port(int(server.server_port))
         settings = self.settings
