@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from localcloud.daemon import health
-from localcloud.testing import ROLE_POLICY, aws_client, free_port, function_zip, wait_for
+from localcloud.testing import ROLE_POLICY, aws_client, free_port, function_zip, wait_for, wait_until_active
 
 FUNCTIONS = Path(__file__).with_name("functions")
 # The console script pip installs beside the interpreter.
@@ -70,6 +70,7 @@ def _start_a_worker(port: int) -> int:
         Handler="echo.handler",
         Code={"ZipFile": function_zip(FUNCTIONS, "echo")},
     )
+    wait_until_active(lambda_, "cli-echo")
     payload = lambda_.invoke(FunctionName="cli-echo", Payload=b"{}")["Payload"].read()
     return int(json.loads(payload)["pid"])
 

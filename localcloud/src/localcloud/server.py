@@ -46,8 +46,15 @@ from localcloud.events.scheduler import Scheduler
 from localcloud.events.targets import send_to_targets
 from localcloud.guard import Guard
 from localcloud.http_servers import HttpServer, make_server
-from localcloud.moto_patches.install import install, uninstall
-from localcloud.moto_patches.internals import LambdaFunction, Rule, find_function, prewarm_backends, resolve_layer
+from localcloud.moto_patches.install import activate, install, uninstall
+from localcloud.moto_patches.internals import (
+    LambdaFunction,
+    Rule,
+    deployed_functions,
+    find_function,
+    prewarm_backends,
+    resolve_layer,
+)
 from localcloud.moto_patches.serial import MOTO, serialized
 from localcloud.retried_calls import RetriedCalls, answer_retries_once
 from localcloud.settings import DEFAULT_REGION, HOST, Settings
@@ -119,6 +126,16 @@ class _MotoHooks:
 
     def invoke_async(self, fn: LambdaFunction, payload: bytes) -> None:
         self._async.submit(lambda: fn, payload)
+
+    def function_created(self, fn: LambdaFunction) -> None:
+        threading.Thread(target=self._activate, args=(fn,), name="localcloud-activate", daemon=True).start()
+
+    def _activate(self, fn: LambdaFunction) -> None:
+        try:
+            self._executor.prepare(fn)
+        except Exception:  # a bad package: the invocation reports it, as AWS reports it at init
+            log.exception("could not prepare %s; it is made Active all the same", fn.function_name)
+        activate(fn)
 
     def function_deleted(self, function_arn: str) -> None:
         self._executor.retire_function(function_arn)
@@ -197,6 +214,7 @@ class LocalCloud:
             # Before anything serves or polls; an incompatible snapshot stops the start here.
             snapshots.restore(settings.snapshot_path.read_bytes(), str(settings.snapshot_path))
             self.restored_from = str(settings.snapshot_path)
+            _activate_restored()
 
         # Faults sit inside the gateway: its data plane is never faulted by a request
         # rule (its functions can be, by a Lambda fault in the executor).
@@ -273,6 +291,7 @@ class LocalCloud:
             data = path.read_bytes()
             with self._snapshot_lock, MOTO:
                 snapshots.restore(data, str(path))
+            _activate_restored()
             self.mappings.restart_all()  # the pollers held the replaced mappings
             self._changed.set()
             size = len(data)
@@ -336,6 +355,13 @@ class LocalCloud:
         while not self._stopped.wait(HOUSEKEEPING_SECONDS):
             self.executor.reap_idle(self.settings.worker_idle_seconds)
             self.unemulated.check()
+
+
+def _activate_restored() -> None:
+    # A function saved while Pending had its activation in a thread the snapshot does not hold.
+    with MOTO:
+        for fn in list(deployed_functions()):
+            activate(fn)
 
 
 def _not_ready(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -43,6 +43,7 @@ __all__ = [
     "running_cloud",
     "stock_moto",
     "wait_for",
+    "wait_until_active",
 ]
 
 ROLE_POLICY = json.dumps(
@@ -118,6 +119,18 @@ def wait_for[T](
         time.sleep(interval)
 
 
+def wait_until_active(lambda_client: Any, name: str, timeout: float = 30.0) -> None:
+    """Wait for a new function to leave ``Pending``, as AWS's ``function_active_v2`` waiter does (polling faster)."""
+
+    def active() -> str | None:
+        state = str(lambda_client.get_function_configuration(FunctionName=name).get("State"))
+        if state == "Failed":
+            raise AssertionError(f"function {name} failed to become active")
+        return state if state == "Active" else None
+
+    wait_for(active, f"function {name} to become Active", timeout)
+
+
 def read_records(path: Path) -> list[dict[str, Any]]:
     """The JSON lines a recording test function appended to ``path``."""
     if not path.exists():
@@ -171,6 +184,7 @@ class Cloud:
             Timeout=timeout,
             Environment={"Variables": env or {}},
         )
+        wait_until_active(self.client("lambda"), name)
         return name, str(response["FunctionArn"])
 
     def record_file(self) -> Path:

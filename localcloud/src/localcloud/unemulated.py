@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
-from localcloud.moto_patches.internals import LambdaFunction, lambda_backends, scheduler_backends
+from localcloud.moto_patches.internals import deployed_functions, lambda_backends, scheduler_backends
 from localcloud.moto_patches.serial import holding_moto
 
 log = logging.getLogger(__name__)
@@ -36,20 +36,8 @@ class Unemulated:
         return asdict(self)
 
 
-def _deployed_functions() -> Iterator[LambdaFunction]:
-    """Each function's $LATEST and its published versions, as moto holds them.
-
-    moto's own listing (``LambdaStorage.all``) deep-copies every $LATEST, code and all, to rename
-    its ARN: a scan every housekeeping pass took a sixteenth of the server's time under load.
-    Only settings are read here, so the stored functions are read as they are."""
-    for _account, _region, backend in list(lambda_backends.iter_backends()):
-        for group in list(backend._lambdas._functions.values()):  # type: ignore[attr-defined]
-            yield group["latest"]
-            yield from list(group["versions"])
-
-
 def _functions() -> Iterator[Unemulated]:
-    for fn in _deployed_functions():
+    for fn in deployed_functions():
         name = f"function {fn.function_name}"
         if fn.package_type == "Image":
             yield Unemulated(name, "PackageType=Image", "container images are not run; invocations fail")

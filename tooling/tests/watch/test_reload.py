@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.testing import Cloud, wait_for
+from localcloud.testing import Cloud, wait_for, wait_until_active
 from tooling.repository import APP_DIR
 from tooling.watch.__main__ import watch
 from tooling.watch.reload import Reloader, app_zip, changed_files, snapshot
@@ -64,6 +64,7 @@ def _deploy(cloud: Cloud, reloader: Reloader, names: list[str]) -> None:
             Code={"ZipFile": code},
             Timeout=30,
         )
+        wait_until_active(cloud.client("lambda"), name)
 
 
 def _answer(cloud: Cloud, name: str) -> dict[str, object]:

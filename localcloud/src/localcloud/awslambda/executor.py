@@ -150,6 +150,12 @@ class LambdaExecutor:
         fault = self._faults(fn, invoked_arn) if self._faults is not None else None
         return self._run(fn, pool, worker, payload, invoked_arn, request_id, init_ms, fault)
 
+    def prepare(self, fn: FunctionLike) -> None:
+        """Unpack the function's code and layers now, so its first invocation need not."""
+        if fn.code_bytes:  # a container image has none: it fails at invocation, as it would anyway
+            self._code.unpack(fn.code_digest, fn.code_bytes)
+        self._layer_paths(fn)
+
     def worker_count(self) -> int:
         with self._lock:
             pools = [pool for _, pool in self._pools.values()]

@@ -13,6 +13,10 @@ Replaced or wrapped here, and why (``fidelity``, ``speed``, ``queue_speed`` and
   handler through the executor instead of Docker; InvocationType Event returns
   at once and runs in the background; errors carry X-Amz-Function-Error
   "Unhandled" as on AWS (moto says "Handled").
+- LambdaBackend.create_function: the new function is Pending, as on AWS, and the
+  local cloud makes it Active once its code is unpacked (``Hooks.function_created``,
+  ``activate``); Invoke refuses a Pending function with AWS's ResourceConflictException,
+  and its configuration carries AWS's StateReason and StateReasonCode meanwhile.
 - LambdaBackend.delete_function: also stops the function's warm workers.
 - LambdaBackend.create/update/delete_event_source_mapping: after moto records
   the mapping, detach it from the queue, table or stream so moto's synchronous
@@ -67,6 +71,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.config import default_user_config
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
@@ -83,6 +88,9 @@ log = logging.getLogger(__name__)
 
 # Every DynamoDB operation that writes items (BatchWriteItem goes through put_item and delete_item).
 DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "execute_statement")
+
+# A new function's states (Lambda developer guide, "Lambda function states").
+PENDING, ACTIVE = "Pending", "Active"
 
 # AWS returns the last 4 KB of the log with LogType Tail.
 LOG_TAIL_BYTES = 4096
@@ -110,6 +118,10 @@ class Hooks(Protocol):
 
     def invoke_async(self, fn: LambdaFunction, payload: bytes) -> None:
         """Queue an asynchronous invocation (Invoke, Event) and return at once."""
+        ...
+
+    def function_created(self, fn: LambdaFunction) -> None:
+        """The function was just created, ``Pending``: prepare it, then make it ``Active`` (``activate``)."""
         ...
 
     def function_deleted(self, function_arn: str) -> None:
@@ -212,6 +224,13 @@ def _wrap_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _invoke(hooks: Hooks, self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    if self.state == PENDING:
+        # "Lambda does not invoke a function during pending state" (Lambda developer guide, "Lambda
+        # function states"); the error is the one AWS answers then.
+        raise LambdaClientError(
+            "ResourceConflictException",
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+        )
     payload = (body.encode() if isinstance(body, str) else bytes(body or b"")) or b"{}"
     kind = _header(request_headers, "x-amz-invocation-type") or "RequestResponse"
     if kind == "DryRun":
@@ -262,6 +281,39 @@ def _wrap_mapping_call(original: Callable[..., Any], detach: bool) -> Callable[.
         return mapping
 
     return wrapper
+
+
+def _wrap_create_function(original: Callable[..., LambdaFunction]) -> Callable[..., LambdaFunction]:
+    @functools.wraps(original)
+    def create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+        fn = original(self, spec)
+        hooks = _state.hooks
+        if hooks is not None:
+            # As on AWS, a new function is Pending until it is ready: CreateFunction answers at once
+            # and what takes time (unpacking the code) happens after the answer.
+            fn.state = PENDING
+            hooks.function_created(fn)
+        return fn
+
+    return create_function
+
+
+def _wrap_configuration(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    @functools.wraps(original)
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original(self, *args, **kwargs)
+        if config.get("State") == PENDING:
+            config.update(StateReason="The function is being created.", StateReasonCode="Creating")
+        return config
+
+    return get_configuration
+
+
+def activate(fn: LambdaFunction) -> None:
+    """The function is ready: ``Active``, as AWS says once it has provisioned it."""
+    with MOTO:
+        if fn.state == PENDING:
+            fn.state = ACTIVE
 
 
 def _wrap_delete_function(original: Callable[..., None]) -> Callable[..., None]:
@@ -364,6 +416,8 @@ def _apply() -> None:
     Queue.wait_for_messages = _waiting_unlocked(Queue.wait_for_messages)  # type: ignore[method-assign]
     LambdaFunction._invoke_lambda = _wrap_invoke_lambda(LambdaFunction._invoke_lambda)  # type: ignore[method-assign]
     LambdaFunction.invoke = _wrap_invoke(LambdaFunction.invoke)  # type: ignore[method-assign]
+    LambdaBackend.create_function = _wrap_create_function(LambdaBackend.create_function)  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = _wrap_configuration(LambdaFunction.get_configuration)  # type: ignore[method-assign]
     LambdaBackend.delete_function = _wrap_delete_function(LambdaBackend.delete_function)  # type: ignore[method-assign]
     LambdaBackend.create_event_source_mapping = _wrap_mapping_call(  # type: ignore[method-assign]
         LambdaBackend.create_event_source_mapping, detach=True

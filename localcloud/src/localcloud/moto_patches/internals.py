@@ -12,7 +12,7 @@ moto signs user pool tokens with, and resetting moto's state between test clouds
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moto import __version__ as _moto_version
@@ -77,6 +77,7 @@ __all__ = [
     "aws_managed_policies_data",
     "backends_by_service",
     "cognitoidp_backends",
+    "deployed_functions",
     "dynamodb_backends",
     "events_backends",
     "find_function",
@@ -113,6 +114,18 @@ def parse_function_arn(arn: str) -> tuple[str, str, str, str | None]:
         raise ValueError(f"not a Lambda function ARN: {arn}")
     qualifier = parts[7] if len(parts) == 8 else None
     return parts[4], parts[3], parts[6], qualifier
+
+
+def deployed_functions() -> Iterator[LambdaFunction]:
+    """Each function's $LATEST and its published versions, as moto holds them.
+
+    moto's own listing (``LambdaStorage.all``) deep-copies every $LATEST, code and all, to rename
+    its ARN: a scan every housekeeping pass took a sixteenth of the server's time under load.
+    Only settings are read here, so the stored functions are read as they are."""
+    for _account, _region, backend in list(lambda_backends.iter_backends()):
+        for group in list(backend._lambdas._functions.values()):  # type: ignore[attr-defined]
+            yield group["latest"]
+            yield from list(group["versions"])
 
 
 @holding_moto

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from localcloud.testing import running_cloud
+from localcloud.testing import running_cloud, wait_until_active
 from tooling.bench.stats import summarize
 from tooling.repository import APP_DIR
 from tooling.watch.__main__ import watch
@@ -73,6 +73,7 @@ def reload_rows(zip_path: Path) -> tuple[dict[str, Any], list[Row]]:
                     Code={"ZipFile": code},
                     Timeout=30,
                 )
+                wait_until_active(lambda_client, name)
                 _answer(lambda_client, name)  # warm, as a deployed stack in use is
             reloader = Reloader(app_dir, tmp / "contracts", zip_path, lambda_client, names)
             lines: list[str] = []
