@@ -36,14 +36,14 @@ class Cycle:
 
 
 @contextmanager
-def busy_cpu(processes: int) -> Iterator[None]:
+def busy_cpu(processes: int) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``processes`` interpreters spinning at 100% until the block ends."""
     burners = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"], stdout=subprocess.DEVNULL)
         for _ in range(processes)
     ]
     try:
-        yield
+        yield burners
     finally:
         for burner in burners:
             burner.kill()
