@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from localcloud.moto_patches.serial import MOTO, MotoLock, holding_moto, serialized
+from localcloud.testing import Cloud
 
 
 class CountingApp:
@@ -93,3 +94,18 @@ def test_holding_moto_runs_the_function_with_the_lock() -> None:
     assert not MOTO.held()
     assert inside()
     assert not MOTO.held()
+
+
+def test_a_long_poll_lets_the_message_it_waits_for_arrive(cloud: Cloud) -> None:
+    """ReceiveMessage waits inside moto; holding the lock there, the SendMessage it waits for could not run."""
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+    received: list[list[dict[str, Any]]] = []
+    poll = threading.Thread(
+        target=lambda: received.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", []))
+    )
+    poll.start()
+    time.sleep(0.5)  # the poll is waiting in moto
+    cloud.client("sqs").send_message(QueueUrl=url, MessageBody="awaited")
+    poll.join(15)
+    assert [m["Body"] for m in received[0]] == ["awaited"]
