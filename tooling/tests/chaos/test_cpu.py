@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tooling.chaos.cpu import CLIENT, EXITED, SERVER, CpuMeter, cpu_report, render_cpu
+from tooling.chaos import cpu
+from tooling.chaos.cpu import CLIENT, EXITED, SERVER, CpuMeter, Reading, cpu_report, render_cpu
 
 BURN = "import time\nend = time.process_time() + {seconds}\nwhile time.process_time() < end: pass\n{then}"
 
@@ -112,3 +113,39 @@ def test_only_the_window_is_counted(tmp_path: Path) -> None:
     # The worker burned after the quiet window ended: none of it is in the window.
     assert meter.spent(0.0, quiet_end).get("function events-api", 0.0) == 0.0
     assert meter.spent(0.0, time.time())["function events-api"] >= 0.3
+
+
+def test_a_reading_that_began_before_the_window_ended_does_not_close_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading /proc takes time on a busy machine: a reading that began before the window's end
+    holds the state of then, however late it finishes, so the window closes on a later one."""
+    now = [0.0]
+    readings = iter(
+        [
+            (0.1, Reading(seconds={SERVER: 1.0, EXITED: 0.0})),  # at start()
+            (0.3, Reading(seconds={SERVER: 1.0, EXITED: 0.0})),  # began at 0.9, before the child was reaped
+            (0.1, Reading(seconds={SERVER: 1.2, EXITED: 0.3})),  # began at 1.3, after
+            (0.1, Reading(seconds={SERVER: 1.5, EXITED: 0.3})),  # at stop()
+        ]
+    )
+
+    def slow_read(root: int) -> Reading:
+        took, reading = next(readings)
+        now[0] += took
+        return reading
+
+    monkeypatch.setattr(cpu, "read_tree", slow_read)
+    (tmp_path / "localcloud.pid").write_text("1\n")
+    meter = CpuMeter(tmp_path / "localcloud.pid", period=3600, clock=lambda: now[0])
+    meter.start()
+    now[0] = 0.9
+    meter.sample()
+    now[0] = 1.3
+    meter.sample()
+    meter.stop()
+
+    spent = meter.spent(0.5, 1.0)
+
+    assert spent[EXITED] == pytest.approx(0.3)
+    assert spent[SERVER] == pytest.approx(0.2)

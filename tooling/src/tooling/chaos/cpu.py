@@ -110,7 +110,8 @@ def _client_seconds() -> float:
 
 @dataclass
 class _Sample:
-    at: float  # epoch seconds
+    began: float  # epoch seconds: the reading holds the state of some moment between these two,
+    ended: float  # and on a busy machine reading all of /proc can take a good part of a second
     tree: Reading
     client: float
 
@@ -153,19 +154,20 @@ class CpuMeter:
     def sample(self) -> bool:
         if self._root is None:
             return False
+        began = self._clock()
         tree = read_tree(self._root)
         if tree is None:
             return False
-        self._samples.append(_Sample(self._clock(), tree, _client_seconds()))
+        self._samples.append(_Sample(began, self._clock(), tree, _client_seconds()))
         return True
 
     def spent(self, start: float, end: float) -> dict[str, float]:
-        """CPU seconds by process kind from the last sample at or before ``start`` to the first at or
-        after ``end`` (empty if not measured)."""
+        """CPU seconds by process kind from the last sample read wholly before ``start`` to the first
+        read wholly after ``end`` (empty if not measured)."""
         if len(self._samples) < 2:
             return {}
-        before = next((s for s in reversed(self._samples) if s.at <= start), self._samples[0])
-        after = next((s for s in self._samples if s.at >= end), self._samples[-1])
+        before = next((s for s in reversed(self._samples) if s.ended <= start), self._samples[0])
+        after = next((s for s in self._samples if s.began >= end), self._samples[-1])
         spent = {name: after.tree.seconds[name] - before.tree.seconds.get(name, 0.0) for name in after.tree.seconds}
         for pid, (name, seconds) in after.tree.by_pid.items():
             # A worker started within the window counts from zero.
