@@ -28,7 +28,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 
-from localcloud import snapshots
+from localcloud import aws_rules, snapshots
 from localcloud.apigateway.data_plane import install_import_fidelity, wrap_wsgi_app
 from localcloud.apigateway.invoke import make_proxy_invoke
 from localcloud.awslambda.async_failure import route_failed_event
@@ -210,6 +210,8 @@ class LocalCloud:
         self.scheduler = Scheduler(self.executor.invoke, self.async_invoker, settings.schedule_resolution)
         install(_MotoHooks(self.executor, self.async_invoker, self.mappings), settings.iam_managed_policies)
         install_import_fidelity()
+        if settings.aws_rules:
+            aws_rules.enable(aws_rules.Account(lambda_concurrency_limit=settings.lambda_concurrency_limit))
         if settings.persist and settings.snapshot_path.is_file():
             # Before anything serves or polls; an incompatible snapshot stops the start here.
             snapshots.restore(settings.snapshot_path.read_bytes(), str(settings.snapshot_path))
@@ -257,6 +259,7 @@ class LocalCloud:
             except Exception:  # the previous snapshot stays whole (written atomically)
                 log.exception("could not save the state on stop; the last saved one is kept")
         uninstall()
+        aws_rules.disable()
         for thread in self._threads:
             thread.join(5)
 

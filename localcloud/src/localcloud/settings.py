@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from localcloud.aws_rules import NEW_ACCOUNT_LAMBDA_CONCURRENCY
+
 DEFAULT_PORT = 4566
 DEFAULT_REGION = "us-east-1"
 HOST = "127.0.0.1"
@@ -104,6 +106,11 @@ class Settings:
     snapshot_interval: float = 30.0
     # LOCALCLOUD_HTTP_SERVER: which of HTTP_SERVERS serves the port.
     http_server: str = "werkzeug"
+    # LOCALCLOUD_AWS_RULES: refuse what AWS refuses (aws_rules); 0 gives moto's own behaviour.
+    aws_rules: bool = True
+    # LOCALCLOUD_LAMBDA_CONCURRENCY_LIMIT: the account's Lambda concurrent executions quota
+    # (GetAccountSettings); reservations must leave Lambda's minimum of it unreserved.
+    lambda_concurrency_limit: int = NEW_ACCOUNT_LAMBDA_CONCURRENCY
 
     @property
     def endpoint_url(self) -> str:
@@ -141,9 +148,13 @@ class Settings:
             persist=_flag("LOCALCLOUD_PERSIST", cls.persist),
             snapshot_interval=_float("LOCALCLOUD_SNAPSHOT_INTERVAL", cls.snapshot_interval),
             http_server=_choice("LOCALCLOUD_HTTP_SERVER", cls.http_server, HTTP_SERVERS),
+            aws_rules=_flag("LOCALCLOUD_AWS_RULES", cls.aws_rules),
+            lambda_concurrency_limit=_int("LOCALCLOUD_LAMBDA_CONCURRENCY_LIMIT", cls.lambda_concurrency_limit),
         )
         if base.max_workers_per_function < 1:
             raise ValueError("LOCALCLOUD_MAX_WORKERS must be at least 1")
+        if base.lambda_concurrency_limit < 1:
+            raise ValueError("LOCALCLOUD_LAMBDA_CONCURRENCY_LIMIT must be at least 1")
         return base
 
     def with_port(self, port: int) -> Settings:
