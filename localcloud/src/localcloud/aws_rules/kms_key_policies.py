@@ -1,7 +1,184 @@
-"""(being written)"""
+"""A customer managed KMS key serves an AWS service only when its key policy admits that service.
+
+moto stores any key on a log group and delivers SNS messages into any encrypted queue. AWS asks
+the key first: CloudWatch Logs refuses to associate a key it may not use with the log group
+(``CreateLogGroup`` with ``kmsKeyId``, ``AssociateKmsKey``), and SNS cannot deliver into a queue
+whose key does not admit ``sns.amazonaws.com`` (the message is not delivered; the publisher is
+not told). The key policy is evaluated by ``key_policy``; IAM is not consulted, as the local
+cloud grants every identity.
+"""
 
 from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.kms.models import Key, kms_backends
+from moto.logs.exceptions import ResourceNotFoundException
+from moto.logs.models import LogsBackend
+from moto.logs.responses import LogsResponse
+from moto.sns.models import Subscription
+from moto.sqs.models import sqs_backends
+
+from localcloud import aws_rules
+from localcloud.aws_rules.key_policy import ServiceRequest, allows
+
+log = logging.getLogger(__name__)
 
 
 def apply() -> None:
     """Install this module's rules on moto's classes (once, from ``aws_rules.apply``)."""
+    LogsBackend.create_log_group = _checked_create_log_group(LogsBackend.create_log_group)  # type: ignore[method-assign]
+    # moto has no AssociateKmsKey; a method of that name is what its dispatcher looks up.
+    LogsResponse.associate_kms_key = _associate_kms_key  # type: ignore[attr-defined]
+    Subscription.publish = _checked_sqs_delivery(Subscription.publish)  # type: ignore[method-assign]
+
+
+def find_key(key_id: str, account_id: str, region: str) -> Key | None:
+    """The key a key id, key ARN, alias or alias ARN names; an ARN names its own account and region."""
+    if key_id.startswith("arn:"):
+        parts = key_id.split(":", 5)
+        if len(parts) == 6:
+            region, account_id = parts[3], parts[4]
+    backend = kms_backends[account_id][region]
+    try:
+        resolved = backend.any_id_to_key_id(key_id)
+    except (KeyError, AttributeError, TypeError):
+        return None
+    return backend.keys.get(resolved)
+
+
+def key_admits(key: Key | None, service: str, actions: tuple[str, ...], context: dict[str, str]) -> bool:
+    """Whether the key exists, is enabled and its policy lets ``service`` make every call in ``actions``."""
+    if key is None or key.key_state != "Enabled":
+        return False
+    return all(allows(key.policy, ServiceRequest(service, action, key.arn, context)) for action in actions)
+
+
+# -- CloudWatch Logs ---------------------------------------------------------------------------
+
+# CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key Management
+# Service": "CloudWatch Logs now supports encryption context, using
+# kms:EncryptionContext:aws:logs:arn as the key and the ARN of the log group as the value for that
+# key." Its key policy statement grants logs.<region>.amazonaws.com kms:Encrypt*, kms:Decrypt*,
+# kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe* under that condition. What the check at
+# association asks for is not documented; the one call every ingestion makes, GenerateDataKey
+# within the log group's context, is required here (and nothing more, so as never to refuse
+# a key AWS would take).
+LOGS_ACTIONS = ("kms:GenerateDataKey",)
+LOGS_CONTEXT_KEY = "kms:EncryptionContext:aws:logs:arn"
+
+
+class KmsKeyNotAllowed(JsonRESTError):
+    """What AWS answers to CreateLogGroup and AssociateKmsKey alike (HTTP 400)."""
+
+    code = 400
+
+    def __init__(self, log_group_arn: str) -> None:
+        super().__init__(
+            "AccessDeniedException",
+            f"The specified KMS key does not exist or is not allowed to be used with Arn '{log_group_arn}'",
+        )
+
+
+def _log_group_arn(account_id: str, region: str, name: str) -> str:
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+
+
+def check_log_group_key(account_id: str, region: str, log_group_name: str, key_id: str) -> None:
+    """CloudWatch Logs API reference, ``AssociateKmsKey``: "If you attempt to associate a KMS key
+    with a log group but the KMS key does not exist or the KMS key is disabled, you receive an
+    InvalidParameterException error." AWS answers ``AccessDeniedException`` with this message,
+    for a key its policy does not let CloudWatch Logs use as for one that is missing (the message
+    Terraform reports on a first apply), so one answer serves all three causes here.
+    """
+    arn = _log_group_arn(account_id, region, log_group_name)
+    service = f"logs.{region}.amazonaws.com"
+    if not key_admits(find_key(key_id, account_id, region), service, LOGS_ACTIONS, {LOGS_CONTEXT_KEY: arn}):
+        raise KmsKeyNotAllowed(arn)
+
+
+def _checked_create_log_group(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create_log_group(self: LogsBackend, log_group_name: str, tags: dict[str, str], **kwargs: Any) -> Any:
+        key_id = kwargs.get("kmsKeyId")
+        # A name already taken is moto's answer first, as AWS's.
+        if aws_rules.active() and key_id and log_group_name not in self.groups:
+            check_log_group_key(self.account_id, self.region_name, log_group_name, key_id)
+        return original(self, log_group_name, tags, **kwargs)
+
+    return create_log_group
+
+
+def _associate_kms_key(self: LogsResponse) -> str:
+    """AssociateKmsKey for a log group: AWS's checks, then the key stored as CreateLogGroup stores it.
+
+    With the rules off, moto's own answer: the action is not implemented.
+    """
+    name = self._get_param("logGroupName")
+    if not aws_rules.active() or not name:
+        # Query-result keys (resourceIdentifier) are not emulated either way.
+        raise NotImplementedError("The associate_kms_key action has not been implemented")
+    key_id = self._get_param("kmsKeyId")
+    group = self.logs_backend.groups.get(name)
+    if group is None:
+        raise ResourceNotFoundException()
+    check_log_group_key(self.current_account, self.region, name, key_id)
+    group.kms_key_id = key_id
+    return ""
+
+
+# -- SNS delivering to an encrypted SQS queue -------------------------------------------------
+
+# SQS developer guide, "Amazon SQS Key management" ("Configure KMS permissions for AWS
+# services"): "Several AWS services act as event sources that can send events to Amazon SQS
+# queues. To allow these event sources to work with encrypted queues, you must create a customer
+# managed KMS key and add permissions in the key policy for the service to use the required AWS
+# KMS API methods." For Amazon SNS the methods are kms:GenerateDataKey and kms:Decrypt, and the
+# service calls as sns.amazonaws.com on behalf of the topic (aws:SourceArn, aws:SourceAccount).
+SNS_SERVICE = "sns.amazonaws.com"
+SNS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def sns_may_deliver(topic_arn: str, queue_arn: str, key_id: str) -> bool:
+    _, _, _, region, account_id, _ = queue_arn.split(":", 5)
+    context = {
+        "aws:SourceArn": topic_arn,
+        "aws:SourceAccount": topic_arn.split(":")[4],
+        # SQS's own encryption context names the queue.
+        "kms:EncryptionContext:aws:sqs:arn": queue_arn,
+    }
+    return key_admits(find_key(key_id, account_id, region), SNS_SERVICE, SNS_ACTIONS, context)
+
+
+def _checked_sqs_delivery(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def publish(self: Subscription, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
+        if not aws_rules.active() or self.protocol != "sqs":
+            return original(self, message, message_id, *args, **kwargs)
+        _, _, _, region, account_id, queue_name = self.endpoint.split(":", 5)
+        queue = sqs_backends[account_id][region].queues.get(queue_name)
+        key_id = getattr(queue, "kms_master_key_id", None)
+        if not key_id or sns_may_deliver(self.topic.arn, self.endpoint, key_id):
+            return original(self, message, message_id, *args, **kwargs)
+        matcher = self._filter_policy_matcher
+        attributes = args[1] if len(args) > 1 else kwargs.get("message_attributes")
+        if matcher is not None and not matcher.matches(attributes, message):
+            return None  # filtered out: not a delivery, not a failure
+        log.warning(
+            "SNS did not deliver message %s from %s to %s: the key policy of %s does not let %s use %s "
+            "(or the key is missing or not enabled); AWS does not deliver it either",
+            message_id,
+            self.topic.arn,
+            self.endpoint,
+            key_id,
+            SNS_SERVICE,
+            " and ".join(SNS_ACTIONS),
+        )
+        return None
+
+    return publish
