@@ -230,7 +230,7 @@ def test_sns_does_not_deliver_to_a_queue_whose_key_does_not_admit_sns(
     caplog.set_level("WARNING", logger="localcloud.aws_rules.kms_key_policies")
 
     assert delivered(cloud, {"encrypted": ()}) == {"encrypted": []}
-    assert "SNS did not deliver message" in caplog.text
+    assert "sns.amazonaws.com did not deliver from arn:aws:sns:" in caplog.text
 
 
 def test_sns_does_not_deliver_when_the_key_admits_another_topic(cloud: Cloud) -> None:
@@ -241,6 +241,38 @@ def test_sns_does_not_deliver_when_the_key_admits_another_topic(cloud: Cloud) ->
 
 def test_sns_still_delivers_to_an_unencrypted_queue_beside_a_refused_one(cloud: Cloud) -> None:
     assert delivered(cloud, {"plain": None, "encrypted": ()}) == {"plain": ["order placed"], "encrypted": []}
+
+
+# -- EventBridge delivering to an encrypted queue ---------------------------------------------
+
+
+def events_statement(rule_arn: str) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+
+
+def test_eventbridge_delivers_only_to_the_queue_whose_key_admits_the_rule(cloud: Cloud) -> None:
+    events, sqs = cloud.client("events"), cloud.client("sqs")
+    rule_arn = events.put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))["RuleArn"]
+    keys = {"admitted": key(cloud, events_statement(rule_arn)), "sns only": key(cloud, sns_statement("*"))}
+    urls = {}
+    for name, arn in keys.items():
+        urls[name] = url = sqs.create_queue(QueueName=name.replace(" ", "-"), Attributes={"KmsMasterKeyId": arn})[
+            "QueueUrl"
+        ]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_targets(Rule="orders", Targets=[{"Id": name.replace(" ", "-"), "Arn": queue_arn}])
+
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "placed", "Detail": "{}"}])
+
+    received = {name: sqs.receive_message(QueueUrl=url).get("Messages", []) for name, url in urls.items()}
+    assert len(received["admitted"]) == 1
+    assert received["sns only"] == []
 
 
 # -- rules off: moto's own behaviour -----------------------------------------------------------

@@ -1,11 +1,16 @@
 """A customer managed KMS key serves an AWS service only when its key policy admits that service.
 
-moto stores any key on a log group and delivers SNS messages into any encrypted queue. AWS asks
-the key first: CloudWatch Logs refuses to associate a key it may not use with the log group
-(``CreateLogGroup`` with ``kmsKeyId``, ``AssociateKmsKey``), and SNS cannot deliver into a queue
-whose key does not admit ``sns.amazonaws.com`` (the message is not delivered; the publisher is
-not told). The key policy is evaluated by ``key_policy``; IAM is not consulted, as the local
-cloud grants every identity.
+moto stores any key on a log group and delivers SNS messages and EventBridge events into any
+encrypted queue. AWS asks the key first: CloudWatch Logs refuses to associate a key it may not use
+with the log group (``CreateLogGroup`` with ``kmsKeyId``, ``AssociateKmsKey``), and SNS and
+EventBridge cannot deliver into a queue whose key does not admit ``sns.amazonaws.com`` or
+``events.amazonaws.com`` (the message is not delivered; the publisher is not told). The key policy
+is evaluated by ``key_policy``; IAM is not consulted, as the local cloud grants every identity.
+
+Not enforced here, as nothing in the local cloud makes the call: CloudWatch alarm actions
+(moto never publishes them) need ``cloudwatch.amazonaws.com`` in the key policy of an encrypted
+alarm topic. DynamoDB, Kinesis, SQS and SNS producers, and Lambda's environment use the key
+with the caller's or the function role's IAM permissions, which the root statement delegates.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.events.models import Rule
 from moto.kms.models import Key, kms_backends
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.models import LogsBackend
@@ -35,6 +41,7 @@ def apply() -> None:
     # moto has no AssociateKmsKey; a method of that name is what its dispatcher looks up.
     LogsResponse.associate_kms_key = _associate_kms_key  # type: ignore[attr-defined]
     Subscription.publish = _checked_sqs_delivery(Subscription.publish)  # type: ignore[method-assign]
+    Rule._send_to_sqs_queue = _checked_rule_to_sqs(Rule._send_to_sqs_queue)  # type: ignore[method-assign]
 
 
 def find_key(key_id: str, account_id: str, region: str) -> Key | None:
@@ -132,27 +139,50 @@ def _associate_kms_key(self: LogsResponse) -> str:
     return ""
 
 
-# -- SNS delivering to an encrypted SQS queue -------------------------------------------------
+# -- AWS services delivering to an encrypted SQS queue ----------------------------------------
 
 # SQS developer guide, "Amazon SQS Key management" ("Configure KMS permissions for AWS
 # services"): "Several AWS services act as event sources that can send events to Amazon SQS
 # queues. To allow these event sources to work with encrypted queues, you must create a customer
 # managed KMS key and add permissions in the key policy for the service to use the required AWS
-# KMS API methods." For Amazon SNS the methods are kms:GenerateDataKey and kms:Decrypt, and the
-# service calls as sns.amazonaws.com on behalf of the topic (aws:SourceArn, aws:SourceAccount).
-SNS_SERVICE = "sns.amazonaws.com"
-SNS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+# KMS API methods." The methods are kms:GenerateDataKey and kms:Decrypt; the service calls on
+# behalf of the topic or rule (aws:SourceArn, aws:SourceAccount). AWS does not tell the publisher:
+# the delivery fails and, after its retries, the message is lost (or goes to the subscription's or
+# target's dead-letter queue, which the local cloud does not emulate).
+QUEUE_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
-def sns_may_deliver(topic_arn: str, queue_arn: str, key_id: str) -> bool:
+def service_may_deliver(service: str, source_arn: str, queue_arn: str, key_id: str) -> bool:
     _, _, _, region, account_id, _ = queue_arn.split(":", 5)
     context = {
-        "aws:SourceArn": topic_arn,
-        "aws:SourceAccount": topic_arn.split(":")[4],
+        "aws:SourceArn": source_arn,
+        "aws:SourceAccount": source_arn.split(":")[4],
         # SQS's own encryption context names the queue.
         "kms:EncryptionContext:aws:sqs:arn": queue_arn,
     }
-    return key_admits(find_key(key_id, account_id, region), SNS_SERVICE, SNS_ACTIONS, context)
+    return key_admits(find_key(key_id, account_id, region), service, QUEUE_ACTIONS, context)
+
+
+def _refused_delivery(service: str, source_arn: str, account_id: str, region: str, queue_name: str) -> bool:
+    """Whether ``service`` may not deliver for ``source_arn`` into the queue (which exists and has a key)."""
+    queue = sqs_backends[account_id][region].queues.get(queue_name)
+    key_id = getattr(queue, "kms_master_key_id", None)
+    if not key_id:
+        return False
+    queue_arn = f"arn:{source_arn.split(':')[1]}:sqs:{region}:{account_id}:{queue_name}"
+    if service_may_deliver(service, source_arn, queue_arn, key_id):
+        return False
+    log.warning(
+        "%s did not deliver from %s to %s: the key policy of %s does not let %s use %s (or the key is "
+        "missing or not enabled); AWS does not deliver it either",
+        service,
+        source_arn,
+        queue_arn,
+        key_id,
+        service,
+        " and ".join(QUEUE_ACTIONS),
+    )
+    return True
 
 
 def _checked_sqs_delivery(original: Callable[..., None]) -> Callable[..., None]:
@@ -160,25 +190,26 @@ def _checked_sqs_delivery(original: Callable[..., None]) -> Callable[..., None]:
     def publish(self: Subscription, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
         if not aws_rules.active() or self.protocol != "sqs":
             return original(self, message, message_id, *args, **kwargs)
-        _, _, _, region, account_id, queue_name = self.endpoint.split(":", 5)
-        queue = sqs_backends[account_id][region].queues.get(queue_name)
-        key_id = getattr(queue, "kms_master_key_id", None)
-        if not key_id or sns_may_deliver(self.topic.arn, self.endpoint, key_id):
-            return original(self, message, message_id, *args, **kwargs)
         matcher = self._filter_policy_matcher
         attributes = args[1] if len(args) > 1 else kwargs.get("message_attributes")
         if matcher is not None and not matcher.matches(attributes, message):
-            return None  # filtered out: not a delivery, not a failure
-        log.warning(
-            "SNS did not deliver message %s from %s to %s: the key policy of %s does not let %s use %s "
-            "(or the key is missing or not enabled); AWS does not deliver it either",
-            message_id,
-            self.topic.arn,
-            self.endpoint,
-            key_id,
-            SNS_SERVICE,
-            " and ".join(SNS_ACTIONS),
-        )
-        return None
+            # Filtered out: no delivery to refuse; moto drops it as AWS does.
+            return original(self, message, message_id, *args, **kwargs)
+        _, _, _, region, account_id, queue_name = self.endpoint.split(":", 5)
+        if _refused_delivery("sns.amazonaws.com", self.topic.arn, account_id, region, queue_name):
+            return None
+        return original(self, message, message_id, *args, **kwargs)
 
     return publish
+
+
+def _checked_rule_to_sqs(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def send_to_sqs_queue(self: Rule, resource_id: str, event: dict[str, Any], group_id: str | None = None) -> None:
+        if aws_rules.active() and _refused_delivery(
+            "events.amazonaws.com", self.arn, self.account_id, self.region_name, resource_id
+        ):
+            return None
+        return original(self, resource_id, event, group_id)
+
+    return send_to_sqs_queue
