@@ -50,10 +50,10 @@ def find_key(key_id: str, account_id: str, region: str) -> Key | None:
         parts = key_id.split(":", 5)
         if len(parts) == 6:
             region, account_id = parts[3], parts[4]
-    backend = kms_backends[account_id][region]
     try:
+        backend = kms_backends[account_id][region]
         resolved = backend.any_id_to_key_id(key_id)
-    except (KeyError, AttributeError, TypeError):
+    except (KeyError, AttributeError, TypeError):  # no such region, alias or key
         return None
     return backend.keys.get(resolved)
 
