@@ -97,6 +97,21 @@ def test_sns_publish_batch_counts_attribute_names_types_and_values(cloud: Cloud)
     assert refused["Error"]["Code"] == "BatchRequestTooLong"
 
 
+def test_sns_publish_batch_limit_follows_the_topic_maximum_message_size(cloud: Cloud) -> None:
+    sns = cloud.client("sns")
+    created = sns.create_topic(Name="large", Attributes={"MaximumMessageSize": str(MIB)})["TopicArn"]
+    updated = sns.create_topic(Name="enlarged")["TopicArn"]
+    sns.set_topic_attributes(TopicArn=updated, AttributeName="MaximumMessageSize", AttributeValue=str(MIB))
+
+    for topic in (created, updated):
+        at_limit = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=_sns_entries(_bodies(MIB)))
+        over = _sns_entries(_bodies(MIB + 1))
+        refused = _refusal(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=over))  # noqa: B023  (called at once)
+
+        assert len(at_limit["Successful"]) == 10
+        assert refused["Error"]["Code"] == "BatchRequestTooLong"
+
+
 def test_sns_publish_batch_limits_moto_kept_and_rules_off_is_moto(cloud: Cloud) -> None:
     sns = cloud.client("sns")
     topic = sns.create_topic(Name="limits")["TopicArn"]

@@ -113,8 +113,10 @@ def _distinct(ids: Iterable[Any]) -> bool:
 
 
 def _sns_limit(topic: Any) -> int:
+    # moto keeps CreateTopic's attributes in snake case and SetTopicAttributes' as named.
+    value = getattr(topic, "MaximumMessageSize", None) or getattr(topic, "maximum_message_size", None)
     try:
-        return int(getattr(topic, "MaximumMessageSize", SNS_DEFAULT_BATCH_BYTES))
+        return int(value) if value else SNS_DEFAULT_BATCH_BYTES
     except (TypeError, ValueError):
         return SNS_DEFAULT_BATCH_BYTES
 
