@@ -4,7 +4,7 @@ moto stores any key on a log group and delivers SNS messages and EventBridge eve
 encrypted queue. AWS asks the key first: CloudWatch Logs refuses to associate a key it may not use
 with the log group (``CreateLogGroup`` with ``kmsKeyId``, ``AssociateKmsKey``), and SNS and
 EventBridge cannot deliver into a queue whose key does not admit ``sns.amazonaws.com`` or
-``events.amazonaws.com`` (the message is not delivered; the publisher is not told). The key policy
+``events.amazonaws.com`` (the message is not delivered; the sender is not told). The key policy
 is evaluated by ``key_policy``; IAM is not consulted, as the local cloud grants every identity.
 
 Not enforced here, as nothing in the local cloud makes the call: CloudWatch alarm actions
@@ -146,7 +146,7 @@ def _associate_kms_key(self: LogsResponse) -> str:
 # queues. To allow these event sources to work with encrypted queues, you must create a customer
 # managed KMS key and add permissions in the key policy for the service to use the required AWS
 # KMS API methods." The methods are kms:GenerateDataKey and kms:Decrypt; the service calls on
-# behalf of the topic or rule (aws:SourceArn, aws:SourceAccount). AWS does not tell the publisher:
+# behalf of the topic or rule (aws:SourceArn, aws:SourceAccount). AWS does not tell the sender:
 # the delivery fails and, after its retries, the message is lost (or goes to the subscription's or
 # target's dead-letter queue, which the local cloud does not emulate).
 QUEUE_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
