@@ -146,6 +146,19 @@ def test_a_body_that_is_neither_json_nor_yaml_is_invalid_input(cloud: Cloud) -> 
         assert _refusal(refused) == ("BadRequestException", INVALID_INPUT_MESSAGE)
 
 
+def test_an_openapi_3_1_definition_is_invalid_input(cloud: Cloud) -> None:
+    client = cloud.client("apigateway")
+    api_id = client.import_rest_api(body=_encoded(CLEAN))["id"]
+    newer = {**CLEAN, "openapi": "3.1.0"}
+    with pytest.raises(ClientError) as refused:
+        client.import_rest_api(body=_encoded(newer))
+    assert _refusal(refused) == ("BadRequestException", INVALID_INPUT_MESSAGE)
+    with pytest.raises(ClientError) as refused:
+        client.put_rest_api(restApiId=api_id, mode="overwrite", body=_encoded(newer))
+    assert _refusal(refused) == ("BadRequestException", INVALID_INPUT_MESSAGE)
+    assert [api["name"] for api in client.get_rest_apis()["items"]] == ["clean"]
+
+
 def test_with_the_rules_off_moto_imports_without_warnings(cloud: Cloud) -> None:
     client = cloud.client("apigateway")
     body = _encoded(_warning_body(missing_model=False))

@@ -9,21 +9,23 @@ RestApi resource. Otherwise, warnings are returned as a message in the exception
 
 So ``ImportRestApi`` and ``PutRestApi`` (merge or overwrite) with ``failOnWarnings=true`` answer
 ``BadRequestException`` "Warnings found during import:" followed by one warning a line (each
-after a newline and a tab), and change nothing; without it they import and their answer carries
+after a newline and a tab; the header is what Terraform's acceptance tests and CloudFormation
+users see from AWS) and change nothing; without it they import and their answer carries
 ``warnings``. What the local cloud reports, each with AWS's wording:
 
 1. An ``x-amazon-apigateway-integration`` ``requestParameters`` value that is not a string
    (``integration.request.header.x: true``): "Invalid format for 'requestParameters'. Expected
    type string for property 'integration.request.header.x' of resource '/path' and method 'GET'
-   but got 'true'" (AWS's answer as LocalStack recorded it against AWS; quote the value).
+   but got 'true'" (AWS's answer as LocalStack recorded it against AWS).
 2. A response schema ``$ref`` to a ``components/schemas`` entry that does not exist (the guide's
    "missing model reference"): "Parse issue: attribute paths.'/path'(get).responses.200.content.
    schema.#/components/schemas/Name is missing" (the wording of API Gateway's importer as recorded
    for HTTP APIs; for REST APIs only the kind of warning is documented).
 
-Errors (refused whatever ``failOnWarnings`` says): a body that is neither JSON nor YAML is
-``BadRequestException`` "Invalid OpenAPI input." (recorded by LocalStack against AWS for both
-operations).
+Errors (refused whatever ``failOnWarnings`` says), both ``BadRequestException`` "Invalid OpenAPI
+input.": a body that is neither JSON nor YAML (recorded by LocalStack against AWS for both
+operations), and an ``openapi`` version other than 3.0.x, such as 3.1.0 (the guide: "API Gateway
+supports OpenAPI v2.0 and OpenAPI v3.0 definition files"; AWS's answer as users report it).
 
 Checked and NOT enforced: AWS documents these OpenAPI features as unsupported ("Amazon API Gateway
 important notes for REST APIs": "The additionalProperties and anyOf fields are not supported in
@@ -170,15 +172,21 @@ def _checked_put(original: Callable[..., RestAPI]) -> Callable[..., RestAPI]:
     return put_rest_api
 
 
-def _require_parseable(body: Any) -> None:
+def _require_importable(body: Any) -> None:
+    """Refuse, as AWS's importer does, a body it cannot read at all."""
     text = body.decode() if isinstance(body, bytes) else str(body or "")
     try:
-        json.loads(text)
+        document = json.loads(text)
     except ValueError:
         try:
-            yaml.safe_load(text)
+            document = yaml.safe_load(text)
         except yaml.YAMLError:
             raise BadRequestException(INVALID_INPUT_MESSAGE) from None
+    # "Develop REST APIs using OpenAPI in API Gateway": "Currently, API Gateway supports OpenAPI
+    # v2.0 and OpenAPI v3.0 definition files"; a 3.1 document is answered "Invalid OpenAPI input.".
+    version = document.get("openapi") if isinstance(document, dict) else None
+    if isinstance(version, str) and not version.startswith("3.0"):
+        raise BadRequestException(INVALID_INPUT_MESSAGE)
 
 
 def _answering_warnings(original: Callable[[APIGatewayResponse], Any]) -> Callable[[APIGatewayResponse], Any]:
@@ -188,7 +196,7 @@ def _answering_warnings(original: Callable[[APIGatewayResponse], Any]) -> Callab
     def handler(self: APIGatewayResponse) -> Any:
         if not aws_rules.active():
             return original(self)
-        _require_parseable(self.body)
+        _require_importable(self.body)
         _CALL.warnings = None
         try:
             answer = original(self)
