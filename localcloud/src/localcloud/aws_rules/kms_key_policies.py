@@ -146,9 +146,12 @@ def _associate_kms_key(self: LogsResponse) -> str:
 # queues. To allow these event sources to work with encrypted queues, you must create a customer
 # managed KMS key and add permissions in the key policy for the service to use the required AWS
 # KMS API methods." The methods are kms:GenerateDataKey and kms:Decrypt; the service calls on
-# behalf of the topic or rule (aws:SourceArn, aws:SourceAccount). AWS does not tell the sender:
-# the delivery fails and, after its retries, the message is lost (or goes to the subscription's or
-# target's dead-letter queue, which the local cloud does not emulate).
+# behalf of the topic or rule (aws:SourceArn, aws:SourceAccount). AWS does not tell the sender;
+# SNS developer guide, "Amazon SNS dead-letter queues": "When Amazon SNS receives a client-side
+# error, or continues to receive a server-side error for a message beyond the number of retries
+# specified by the corresponding retry policy, Amazon SNS discards the message—unless a
+# dead-letter queue is attached to the subscription." (Subscription and rule-target dead-letter
+# queues are not emulated: the local cloud discards.)
 QUEUE_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
