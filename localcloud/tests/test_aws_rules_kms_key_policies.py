@@ -233,6 +233,19 @@ def test_sns_does_not_deliver_to_a_queue_whose_key_does_not_admit_sns(
     assert "sns.amazonaws.com did not deliver from arn:aws:sns:" in caplog.text
 
 
+def test_sns_does_not_deliver_to_a_queue_under_the_aws_managed_key(cloud: Cloud) -> None:
+    """Its key policy cannot be changed to admit SNS: the SQS guide asks for a customer managed key."""
+    sns, sqs = cloud.client("sns"), cloud.client("sqs")
+    topic = sns.create_topic(Name="work")["TopicArn"]
+    url = sqs.create_queue(QueueName="managed", Attributes={"KmsMasterKeyId": "alias/aws/sqs"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+
+    sns.publish(TopicArn=topic, Message="order placed")
+
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
 def test_sns_does_not_deliver_when_the_key_admits_another_topic(cloud: Cloud) -> None:
     other = f"arn:aws:sns:{DEFAULT_REGION}:{ACCOUNT}:other"
 
