@@ -22,6 +22,14 @@ emulator_workarounds = [
   "security_group_rule_descriptions",
 ]
 
+# The local cloud begins as a new AWS account does: no API Gateway CloudWatch role in
+# the region's account settings. Both stages log, and API Gateway developer guide, "Set
+# up CloudWatch logging for REST APIs": until that role is set, creating or updating a
+# stage with logging is refused (BadRequestException, "CloudWatch Logs role ARN must be
+# set in account settings to enable logging"). The local root is the one stack of its
+# (throwaway) account, so it sets the role itself; both stages depend on it.
+manage_api_gateway_account = true
+
 # Nothing to wait for locally.
 kms_deletion_window_in_days = 7
 

@@ -114,9 +114,10 @@ locals {
   # contract's error schema, instead of API Gateway's 403 for unknown routes.
   paths = {
     for path, item in local.contract.paths : path => merge(
-      { for key, value in item : key => value if !contains(local.http_methods, lower(key)) },
+      { for key, value in item : key => value if !contains(local.http_methods, lower(key)) && key != "parameters" },
+      try({ parameters = [for p in item.parameters : try(local.shared_parameters[trimprefix(p["$ref"], "#/components/parameters/")], p)] }, {}),
       {
-        for method, operation in item : method => merge(operation, {
+        for method, operation in item : method => merge(operation, local.importable_operation_parts["${path} ${method}"], {
           "x-amazon-apigateway-integration"       = local.integration
           "x-amazon-apigateway-request-validator" = can(operation.requestBody) ? "body-and-parameters" : "parameters"
           security                                = lookup(local.secured, "${path} ${method}", [])
@@ -133,10 +134,18 @@ locals {
   }
 
   openapi = merge(local.contract, {
-    paths                                    = local.paths
-    components                               = merge(try(local.contract.components, {}), { securitySchemes = local.security_schemes })
+    paths = local.paths
+    # The shared responses, headers, parameters and links are inlined or dropped
+    # above; the models keep what API Gateway can hold.
+    components = merge(
+      { for k, v in try(local.contract.components, {}) : k => v if !contains(["responses", "headers", "parameters", "links"], k) },
+      { schemas = local.models, securitySchemes = local.security_schemes },
+    )
     "x-amazon-apigateway-api-key-source"     = "HEADER"
     "x-amazon-apigateway-request-validators" = local.request_validators
+    # In the body, so that a later import (overwrite, the provider's default)
+    # cannot drop them, as it can gateway responses set beside the body.
+    "x-amazon-apigateway-gateway-responses" = local.body_gateway_responses
   })
 
   # The TLS policy of each API's default endpoint is set in its body: the
@@ -174,6 +183,14 @@ resource "aws_api_gateway_rest_api" "this" {
   body           = local.bodies[each.key]
   api_key_source = "HEADER"
 
+  # "Errors and warnings from importing your API into API Gateway" (API Gateway
+  # developer guide): "If a warning occurs, the operation will continue if the
+  # failonwarnings=false query expression is appended to the request URL.
+  # Otherwise, the updates will be rolled back." With it on, whatever the
+  # importer would ignore fails the apply instead of deploying an API that is
+  # not the contract.
+  fail_on_warnings = true
+
   endpoint_configuration {
     types = [each.value]
   }
@@ -187,6 +204,11 @@ resource "aws_api_gateway_rest_api" "this" {
     precondition {
       condition     = alltrue([for name in local.mode_schemes : contains(keys(local.contract_schemes), name)])
       error_message = "auth_mode ${var.auth_mode} needs the contract to declare the security schemes ${join(", ", local.mode_schemes)} (components.securitySchemes)."
+    }
+
+    precondition {
+      condition     = length(local.unimportable_keys[each.key]) == 0
+      error_message = "The rendered body still holds what API Gateway's importer does not support (see local.import_unsupported_keys): ${join(", ", local.unimportable_keys[each.key])}."
     }
 
     precondition {
@@ -235,23 +257,26 @@ locals {
     }
   }
 
-  api_gateway_responses = merge([
-    for api in keys(local.endpoints) : {
-      for type, r in local.gateway_response_templates : "${api}/${type}" => merge(r, { api = api, type = type })
+  # The x-amazon-apigateway-gateway-responses entry of each type: a null status
+  # keeps API Gateway's own.
+  body_gateway_responses = {
+    for type, r in local.gateway_response_templates : type => {
+      for k, v in {
+        statusCode         = r.status_code
+        responseParameters = r.response_parameters
+        responseTemplates  = { "application/json" = r.template }
+      } : k => v if v != null
     }
-  ]...)
+  }
 }
 
-resource "aws_api_gateway_gateway_response" "this" {
-  for_each = local.api_gateway_responses
+# Set in the body now (x-amazon-apigateway-gateway-responses): forgotten, not
+# deleted, so the responses the body imports are not reset afterwards.
+removed {
+  from = aws_api_gateway_gateway_response.this
 
-  rest_api_id         = aws_api_gateway_rest_api.this[each.value.api].id
-  response_type       = each.value.type
-  status_code         = each.value.status_code
-  response_parameters = each.value.response_parameters
-
-  response_templates = {
-    "application/json" = each.value.template
+  lifecycle {
+    destroy = false
   }
 }
 
@@ -266,17 +291,15 @@ resource "aws_api_gateway_deployment" "this" {
   description = "body ${substr(sha1(local.bodies[each.key]), 0, 12)}"
 
   # A new deployment whenever the contract, the integration, the validators, the
-  # TLS policy or the gateway responses (status, template, headers) change; the
-  # stage moves to it before the old one is deleted.
+  # TLS policy or the gateway responses (status, template, headers) change: all
+  # of them are in the body. The stage moves to it before the old one is deleted.
   triggers = {
-    redeployment = sha1(join(",", [local.bodies[each.key], jsonencode(local.gateway_response_templates)]))
+    redeployment = sha1(local.bodies[each.key])
   }
 
   lifecycle {
     create_before_destroy = true
   }
-
-  depends_on = [aws_api_gateway_gateway_response.this]
 }
 
 resource "aws_cloudwatch_log_group" "access" {

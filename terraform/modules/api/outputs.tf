@@ -147,3 +147,21 @@ output "role_permissions_boundaries" {
   description = "Permissions boundary of each IAM role of the module (null: none), keyed by role name: the CloudWatch role, when manage_account_settings is on."
   value       = { for r in aws_iam_role.cloudwatch : r.name => r.permissions_boundary }
 }
+
+output "execution_log_group_names" {
+  description = "Execution log groups (API-Gateway-Execution-Logs_<api id>/<stage>) keyed by endpoint."
+  value       = { for k, g in aws_cloudwatch_log_group.execution : k => g.name }
+}
+
+output "encrypted_log_group_names" {
+  description = "Names (patterns: * within a name) of the log groups this module encrypts with kms_key_arn, from its inputs alone, for the key policy that must admit them: each API's access log group, and the execution log groups, whose names hold the API ids (known only after apply)."
+  value = concat(
+    [for k in keys(local.endpoints) : "/aws/apigateway/${var.name}-${k}/access"],
+    ["API-Gateway-Execution-Logs_*/${var.stage_name}"],
+  )
+}
+
+output "cloudwatch_role_arn" {
+  description = "The role set as the region's API Gateway CloudWatch role (account settings) when manage_account_settings is on; null otherwise."
+  value       = one(aws_api_gateway_account.this[*].cloudwatch_role_arn)
+}

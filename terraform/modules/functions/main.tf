@@ -85,9 +85,22 @@ locals {
   }
 
   # What every function needs to run, in place of the AWS managed
-  # AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess (whose log and
-  # network permissions apply to every resource): network interfaces in the
-  # given subnets and security groups only, and its own log group only.
+  # AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess (whose log
+  # permissions apply to every log group): the network permissions Lambda checks
+  # when a function is created or updated with a VPC config, and its own log
+  # group only. Lambda developer guide, "Giving Lambda functions access to
+  # resources in an Amazon VPC", lists them: "ec2:CreateNetworkInterface",
+  # "ec2:DescribeNetworkInterfaces - This action only works if it's allowed on
+  # all resources ("Resource": "*")", "ec2:DescribeSubnets",
+  # "ec2:DeleteNetworkInterface - If you don't specify a resource ID for
+  # DeleteNetworkInterface in the execution role, your function may not be able
+  # to access the VPC. Either specify a unique resource ID, or include all
+  # resource IDs", "ec2:AssignPrivateIpAddresses",
+  # "ec2:UnassignPrivateIpAddresses". Without them CreateFunction and
+  # UpdateFunctionConfiguration fail (InvalidParameterValueException, "The
+  # provided execution role does not have permissions to call
+  # <Action> on EC2"). Lambda's check carries no condition context, so no
+  # statement here has a Condition (an ec2:Subnet condition never matches it).
   eni_arn_prefix = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
   subnet_arns    = [for id in var.subnet_ids : "${local.eni_arn_prefix}:subnet/${id}"]
 
@@ -95,25 +108,27 @@ locals {
     for fk in keys(var.functions) : fk => concat(
       [
         {
-          # DescribeNetworkInterfaces takes no resource type: "*" is the only resource it accepts.
-          sid        = "DescribeNetworkInterfaces"
-          actions    = ["ec2:DescribeNetworkInterfaces"]
+          # Neither action takes a resource type: "*" is the only resource they accept.
+          sid        = "DescribeNetworkInterfacesAndSubnets"
+          actions    = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
           resources  = ["*"]
           conditions = []
         },
         {
-          # Lambda creates the function's interfaces in these subnets, with these groups, and nowhere else.
+          # Lambda creates the function's interfaces in these subnets, with these
+          # groups, and nowhere else (each resource the call names is in the list).
           sid        = "CreateNetworkInterfacesInOwnSubnets"
           actions    = ["ec2:CreateNetworkInterface"]
           resources  = concat(["${local.eni_arn_prefix}:network-interface/*"], local.subnet_arns, [for id in var.security_group_ids : "${local.eni_arn_prefix}:security-group/${id}"])
           conditions = []
         },
         {
-          # Only interfaces in the function's own subnets (ec2:Subnet is a condition key of these actions).
-          sid        = "ManageNetworkInterfacesInOwnSubnets"
+          # Every interface of this account and region ("include all resource
+          # IDs"): Lambda checks these with no subnet to condition on.
+          sid        = "ManageNetworkInterfaces"
           actions    = ["ec2:AssignPrivateIpAddresses", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"]
           resources  = ["${local.eni_arn_prefix}:network-interface/*"]
-          conditions = [{ test = "ArnEquals", variable = "ec2:Subnet", values = local.subnet_arns }]
+          conditions = []
         },
         {
           # The log group exists before the function (below), so no logs:CreateLogGroup:

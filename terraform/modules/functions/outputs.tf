@@ -138,3 +138,10 @@ output "schedule_rule_names" {
   description = "EventBridge rule names keyed by schedule name."
   value       = { for k, r in aws_cloudwatch_event_rule.this : k => r.name }
 }
+
+output "encrypted_log_group_names" {
+  description = "Names (patterns: * within a name) of the log groups this module encrypts with kms_key_arn, from its inputs alone, for the key policy that must admit them: one per function, named /aws/lambda/<name>-<function>."
+  # From var.name only: var.functions depends on resources encrypted with the key
+  # (the table, the queues), so naming each function here would be a cycle.
+  value = ["/aws/lambda/${var.name}-*"]
+}

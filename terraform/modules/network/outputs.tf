@@ -72,3 +72,8 @@ output "role_permissions_boundaries" {
   description = "Permissions boundary of each IAM role of the module (null: none), keyed by role name: the flow-log role, when flow logs are on."
   value       = { for r in aws_iam_role.flow_logs : r.name => r.permissions_boundary }
 }
+
+output "encrypted_log_group_names" {
+  description = "Names of the log groups this module encrypts with kms_key_arn, from its inputs alone (the key policy must admit them): the flow-log group, when flow logs are on."
+  value       = var.flow_logs_enabled ? ["/vpc/${var.name}/flow-logs"] : []
+}

@@ -79,21 +79,21 @@ locals {
 locals {
   # What the services may encrypt with the key on this stack's behalf, named
   # from the names the modules give rather than from their resources: those
-  # are encrypted with this key, so referring to them would be a cycle. A
-  # stack test checks that every log group and topic the modules create is
-  # covered.
+  # are encrypted with this key, so referring to them would be a cycle. Each
+  # module that creates an encrypted log group outputs its name (or, where the
+  # name holds an id known only after apply, a pattern) from its inputs alone
+  # (encrypted_log_group_names), and the key admits exactly what they list. A
+  # stack test checks that every log group the modules create is covered.
   logs_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group"
-  key_log_group_arns = concat(
-    [for k in keys(local.function_defaults) : "${local.logs_arn}:/aws/lambda/${local.name}-${k}"],
-    [
-      "${local.logs_arn}:/vpc/${local.name}/flow-logs",
-      "${local.logs_arn}:/aws/apigateway/${local.name}-*/access",
-      # API Gateway names execution log groups by API id, which depends on the
-      # functions (encrypted with this key): the stage name is all that is
-      # known here.
-      "${local.logs_arn}:API-Gateway-Execution-Logs_*/${var.stage_name}",
-    ],
+  key_log_group_names = concat(
+    module.functions.encrypted_log_group_names,
+    module.network.encrypted_log_group_names,
+    module.api.encrypted_log_group_names,
+    # The one output by its instance: a splat would refer to every output of
+    # the module, the log group's own among them (a cycle).
+    local.stack_waf ? module.waf[0].encrypted_log_group_names : [],
   )
+  key_log_group_arns = [for n in local.key_log_group_names : "${local.logs_arn}:${n}"]
   # The work topics deliver to the encrypted work queues.
   key_topic_arns = [
     for suffix in ["standard", "fifo.fifo"] : "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.name}-${suffix}"
@@ -121,7 +121,13 @@ resource "aws_kms_key" "this" {
       {
         # CloudWatch Logs names the log group in the encryption context of
         # every call it makes with the key. (No kms:DescribeKey: it takes no
-        # encryption context, so this condition would never allow it.)
+        # encryption context, so this condition would never allow it.) CloudWatch
+        # Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS":
+        # "CloudWatch Logs now supports encryption context, using
+        # kms:EncryptionContext:aws:logs:arn as the key and the ARN of the log
+        # group as the value for that key." A log group left out is refused on
+        # creation (AccessDeniedException, "The specified KMS key does not exist
+        # or is not allowed to be used with Arn ...").
         Sid       = "CloudWatchLogsEncryptsThisStacksLogGroups"
         Effect    = "Allow"
         Principal = { Service = "logs.${local.region}.amazonaws.com" }
@@ -595,10 +601,14 @@ module "api" {
   )
 }
 
+locals {
+  stack_waf = var.waf_enabled && var.web_acl_arn == null
+}
+
 # The baseline web ACL, when no other is given.
 module "waf" {
   source = "../waf"
-  count  = var.waf_enabled && var.web_acl_arn == null ? 1 : 0
+  count  = local.stack_waf ? 1 : 0
 
   name                  = local.name
   tags                  = local.tags

@@ -22,3 +22,8 @@ output "log_group_name" {
   description = "Log group of the blocked and counted requests; null when logging_enabled is false."
   value       = one(aws_cloudwatch_log_group.this[*].name)
 }
+
+output "encrypted_log_group_names" {
+  description = "Names of the log groups this module encrypts with kms_key_arn, from its inputs alone (the key policy must admit them): the aws-waf-logs- group, when logging is on."
+  value       = var.logging_enabled ? ["aws-waf-logs-${var.name}"] : []
+}

@@ -167,10 +167,10 @@ run "refusals_are_401_and_403_in_the_error_schema" {
   assert {
     condition = alltrue([
       for api in ["edge", "regional"] : (
-        aws_api_gateway_gateway_response.this["${api}/UNAUTHORIZED"].status_code == "401" &&
-        strcontains(aws_api_gateway_gateway_response.this["${api}/UNAUTHORIZED"].response_templates["application/json"], "\"code\":\"Unauthorized\"") &&
-        aws_api_gateway_gateway_response.this["${api}/INVALID_SIGNATURE"].status_code == "403" &&
-        aws_api_gateway_gateway_response.this["${api}/EXPIRED_TOKEN"].status_code == "403"
+        jsondecode(aws_api_gateway_rest_api.this[api].body)["x-amazon-apigateway-gateway-responses"]["UNAUTHORIZED"].statusCode == "401" &&
+        strcontains(jsondecode(aws_api_gateway_rest_api.this[api].body)["x-amazon-apigateway-gateway-responses"]["UNAUTHORIZED"].responseTemplates["application/json"], "\"code\":\"Unauthorized\"") &&
+        jsondecode(aws_api_gateway_rest_api.this[api].body)["x-amazon-apigateway-gateway-responses"]["INVALID_SIGNATURE"].statusCode == "403" &&
+        jsondecode(aws_api_gateway_rest_api.this[api].body)["x-amazon-apigateway-gateway-responses"]["EXPIRED_TOKEN"].statusCode == "403"
       )
     ])
     error_message = "A refused token is a 401 Unauthorized, a bad or expired signature a 403, in the contract's Error shape."

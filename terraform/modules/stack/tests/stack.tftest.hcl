@@ -264,7 +264,7 @@ run "no_iam_statement_has_a_wildcard_action" {
     condition = alltrue(flatten([
       for k, doc in module.functions.policy_documents : [
         for s in jsondecode(doc).Statement : [
-          for r in s.Resource : r != "*" || length(setsubtract(s.Action, ["ec2:DescribeNetworkInterfaces", "xray:PutTelemetryRecords", "xray:PutTraceSegments"])) == 0
+          for r in s.Resource : r != "*" || length(setsubtract(s.Action, ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"])) == 0
         ]
       ]
     ]))
@@ -407,24 +407,41 @@ run "functions_use_the_key_only_through_their_services" {
 run "the_key_policy_names_this_stacks_log_groups_topics_and_alarms" {
   command = plan
 
+  # Every module that creates an encrypted log group creates it here: flow logs
+  # and the web ACL's logs (prod) on.
   variables {
     flow_logs_enabled = true
+    waf_enabled       = true
   }
 
   # Statement of the key policy by Sid, and its patterns as regular expressions
-  # ("*" matches within one path segment).
+  # ("*" matches within one path segment). Each log group is named from the
+  # resource the module plans (mocked ids), not from the module's own list.
   assert {
     condition = alltrue([
       for name in concat(
         values(module.functions.log_group_names),
         [module.network.flow_log_group_name],
         values(module.api.access_log_group_names),
+        values(module.api.execution_log_group_names),
+        [module.waf[0].log_group_name],
         ) : anytrue([
           for pattern in one([for s in jsondecode(aws_kms_key.this.policy).Statement : s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] if s.Sid == "CloudWatchLogsEncryptsThisStacksLogGroups"]) :
           can(regex("^${replace(replace(pattern, ".", "\\."), "*", "[^/]*")}$", "arn:aws:logs:us-east-1:123456789012:log-group:${name}"))
       ])
     ])
-    error_message = "The key policy must let CloudWatch Logs encrypt every log group the stack creates."
+    error_message = "The key policy must let CloudWatch Logs encrypt every log group the stack creates (functions', flow logs, API access and execution logs, WAF logs)."
+  }
+
+  assert {
+    condition = length(concat(
+      values(module.functions.log_group_names),
+      [module.network.flow_log_group_name],
+      values(module.api.access_log_group_names),
+      values(module.api.execution_log_group_names),
+      [module.waf[0].log_group_name],
+    )) == 7 + 1 + 2 + 2 + 1
+    error_message = "The run must see every encrypted log group: seven functions', flow logs, two access, two execution and the WAF's."
   }
 
   assert {
@@ -817,6 +834,64 @@ run "reserved_concurrency_must_leave_100_unreserved" {
   }
 
   expect_failures = [var.functions]
+}
+
+# prod's reservations (envs/prod/terraform.tfvars): 166 in all, so the account
+# needs at least 266 concurrent executions; prod declares the usual 1000.
+run "prod_s_reservations_fit_its_declared_quota" {
+  command = plan
+
+  variables {
+    lambda_concurrency_quota = 1000
+    functions = {
+      api        = { reserved_concurrency = 100 }
+      publisher  = { reserved_concurrency = 20 }
+      processor  = { reserved_concurrency = 20 }
+      sequencer  = { reserved_concurrency = 10 }
+      analytics  = { reserved_concurrency = 10 }
+      notifier   = { reserved_concurrency = 5 }
+      reconciler = { reserved_concurrency = 1 }
+    }
+  }
+
+  assert {
+    condition     = sum([for k, f in output.sizing.functions : coalesce(f.reserved_concurrency, 0)]) == 166
+    error_message = "prod reserves 166 concurrent executions."
+  }
+}
+
+run "prod_s_reservations_are_refused_below_266" {
+  command = plan
+
+  variables {
+    lambda_concurrency_quota = 265
+    functions = {
+      api        = { reserved_concurrency = 100 }
+      publisher  = { reserved_concurrency = 20 }
+      processor  = { reserved_concurrency = 20 }
+      sequencer  = { reserved_concurrency = 10 }
+      analytics  = { reserved_concurrency = 10 }
+      notifier   = { reserved_concurrency = 5 }
+      reconciler = { reserved_concurrency = 1 }
+    }
+  }
+
+  expect_failures = [var.functions]
+}
+
+# The local root, like a new account, has no API Gateway CloudWatch role: it sets one.
+run "the_local_root_sets_the_api_gateway_logging_role" {
+  command = plan
+
+  # What envs/local/terraform.tfvars says (the local root's only difference from the others).
+  variables {
+    manage_api_gateway_account = can(regex("(?m)^manage_api_gateway_account\\s*=\\s*true\\s*$", file("../../envs/local/terraform.tfvars")))
+  }
+
+  assert {
+    condition     = length(module.api.role_permissions_boundaries) == 1 && module.api.cloudwatch_role_arn != null
+    error_message = "envs/local must set manage_api_gateway_account = true, so that the stack creates the API Gateway CloudWatch role and sets it in the account settings: the local cloud, like a new account, has none, and both stages log."
+  }
 }
 
 run "sizing_is_known_at_plan_from_the_inputs" {
