@@ -204,8 +204,17 @@ CLOUD_UP := $(if $(filter local,$(ENV)),$(if $(filter builtin,$(LOCAL_CLOUD)),lo
 plan: require-env build $(CLOUD_UP) tf-init  ## Show what deploy would change in ENV
 	terraform -chdir=$(ENV_DIR) plan -input=false
 
+# Every environment but local is checked first against the real account (make preflight).
+PREFLIGHT := $(if $(filter local,$(ENV)),,preflight)
+
+# The caller's own credentials (boto3's default chain; for ENV=local the local cloud's endpoint,
+# exported above); nothing is created or changed. Each check prints one line, with its fix when it fails.
+.PHONY: preflight
+preflight: require-env venv require-terraform  ## Check the account before a first apply, read-only: account, state bucket and key, API Gateway logging role, quotas, features
+	@$(TOOLING).preflight --env $(ENV) --work-dir $(abspath $(STATE_DIR))/preflight $(if $(TF_PLUGIN_DIR),--plugin-dir $(TF_PLUGIN_DIR))
+
 .PHONY: deploy
-deploy: require-env build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs
+deploy: require-env $(PREFLIGHT) build $(CLOUD_UP) tf-init  ## Provision ENV (default local) and print its URLs; other envs pass make preflight first
 	$(call timed,terraform apply ($(ENV)),terraform -chdir=$(ENV_DIR) apply -input=false -auto-approve)
 	@$(PY) scripts/write_outputs.py --env-dir $(ENV_DIR) --out $(OUTPUTS)
 
