@@ -257,3 +257,11 @@ def test_a_failing_line_carries_its_fix() -> None:
     line = checks.check_cloudwatch_role(settings(), FakeReads(role=None)).line()
     assert line.startswith("FAIL ")
     assert " -> fix: " in line
+
+
+def test_an_account_that_cannot_be_reached_stops_the_other_reads() -> None:
+    unreachable = FakeReads(errors={"caller_account": ReadError("EndpointConnectionError", "could not connect")})
+    results = checks.run_checks(settings(waf=True), unreachable)
+    assert results[0].verdict is Verdict.FAIL
+    assert "aws sts get-caller-identity" in results[0].fix
+    assert [(r.name, r.verdict) for r in results[1:]] == [("the other checks", Verdict.NOT_CHECKED)]

@@ -29,6 +29,8 @@ class Result:
     verdict: Verdict
     detail: str
     fix: str = ""
+    # False when the account could not be reached at all: the other reads would only repeat why.
+    reached: bool = True
 
     def line(self) -> str:
         text = f"{self.verdict.value:<11} {self.name:<24} {self.detail}"
@@ -50,7 +52,8 @@ def check_account(s: EnvSettings, reads: Reads) -> Result:
     try:
         account = reads.caller_account()
     except ReadError as exc:
-        return Result(name, Verdict.FAIL, f"sts:GetCallerIdentity failed ({exc})", "give the caller valid credentials")
+        fix = "give the caller valid credentials (aws sts get-caller-identity must answer), or start the local cloud"
+        return Result(name, Verdict.FAIL, f"sts:GetCallerIdentity failed ({exc})", fix, reached=False)
     if not s.allowed_account_ids_set:
         return Result(
             name,
@@ -206,7 +209,7 @@ def check_lambda_concurrency(s: EnvSettings, reads: Reads) -> Result:
         else:
             instead = f"set lambda_concurrency_quota = {limit} in {_tfvars(s)}"
         if limit < UNRESERVED_MINIMUM:
-            instead = "nothing else: an account under 100 runs no stack (a new account's limit is raised on request)"
+            instead = "no setting helps: Lambda keeps 100 of the limit unreserved"
         return Result(name, Verdict.FAIL, detail, f"request {need} or more ({request}); or {instead}")
     return Result(name, Verdict.PASS, f"account limit {limit}: {reserved} reserved, {limit - reserved} left unreserved")
 
@@ -320,4 +323,8 @@ CHECKS: tuple[Callable[[EnvSettings, Reads], Result], ...] = (
 
 
 def run_checks(s: EnvSettings, reads: Reads) -> list[Result]:
-    return [check(s, reads) for check in CHECKS]
+    first = CHECKS[0](s, reads)
+    if not first.reached:
+        # A region without a service and a network that reaches nothing look alike (no endpoint answers).
+        return [first, Result("the other checks", Verdict.NOT_CHECKED, "not run: the account was not reached")]
+    return [first, *(check(s, reads) for check in CHECKS[1:])]
