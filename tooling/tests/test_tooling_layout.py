@@ -17,7 +17,7 @@ import pytest
 from tooling import repository
 
 PACKAGE_DIR = Path(repository.__file__).resolve().parent
-SUBPACKAGES = {"bench", "build", "chaos", "contract", "cost", "docs", "iamlint", "ops", "stress", "watch"}
+SUBPACKAGES = {"bench", "build", "chaos", "contract", "cost", "docs", "iamlint", "ops", "preflight", "stress", "watch"}
 # Where a directory may go on sys.path: the one helper that lets a tool run the service's code in
 # its process, and the bench's child process that runs the unpacked zip as Lambda does. (The build's
 # handler check and the bench's import timing do the same in child processes given as source text.)
