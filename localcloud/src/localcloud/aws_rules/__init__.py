@@ -62,7 +62,8 @@ def apply() -> None:
     """Install every service's rules on moto's classes, once per process; inert until ``enable``."""
     if not _applied.acquire(blocking=False):
         return
-    from localcloud.aws_rules import apigateway, awslambda, batch_limits, kms_key_policies, openapi_import
+    # Here, not at the top: settings.py reads this package's defaults, and reading settings loads no moto.
+    from localcloud.aws_rules import apigateway, awslambda, batch_limits, kms_key_policies, openapi_import  # noqa: PLC0415  # moto on install only
 
     for module in (apigateway, openapi_import, kms_key_policies, awslambda, batch_limits):
         module.apply()
