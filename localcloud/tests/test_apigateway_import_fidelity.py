@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
 from moto.apigateway.models import APIGatewayBackend
 
 from apigateway_support import OPENAPI, Gateway, operation
@@ -70,3 +72,23 @@ def test_effective_security_rules() -> None:
     assert requires_api_key({"security": [{"oauth": []}, {"key": []}]}, {}, {"key"}) is True
     assert requires_api_key({}, {}, {"key"}) is False
     assert operations_only({"paths": {"/a": {"$ref": "#/x", "get": {}}}})["paths"] == {"/a": {"get": {}}}
+
+
+def test_a_valid_body_with_any_method_imports_with_fail_on_warnings(gateway: Gateway) -> None:
+    """The check failOnWarnings asks for reads the document as written, not the import's rewrite of
+    ``x-amazon-apigateway-any-method`` (moto's ``any`` is no OpenAPI method)."""
+    gateway.client.put_rest_api(
+        restApiId=gateway.api_id, mode="overwrite", failOnWarnings=True, body=json.dumps(OPENAPI).encode()
+    )
+    assert set(_methods(gateway)["/files/{proxy+}"]) == {"ANY"}
+
+
+def test_fail_on_warnings_still_refuses_a_body_that_is_not_openapi(gateway: Gateway) -> None:
+    body = {**OPENAPI, "paths": {"/broken": {"get": {"responses": "none"}}}}
+    with pytest.raises(ClientError) as refused:
+        gateway.client.put_rest_api(
+            restApiId=gateway.api_id, mode="merge", failOnWarnings=True, body=json.dumps(body).encode()
+        )
+    assert refused.value.response["Error"]["Code"] == "BadRequestException"
+    assert "Failed to parse the uploaded OpenAPI document" in refused.value.response["Error"]["Message"]
+    assert "/broken" not in _methods(gateway)

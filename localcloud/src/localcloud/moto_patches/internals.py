@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moto import __version__ as _moto_version
+from moto.apigateway.exceptions import InvalidOpenAPIDocumentException
 from moto.apigateway.models import (
     APIGatewayBackend,
     Authorizer,
@@ -47,6 +48,8 @@ from moto.sns.models import sns_backends
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 from moto.sqs.models import Queue, SQSBackend, sqs_backends
 from moto.utilities.utils import load_resource
+from openapi_spec_validator import validate as validate_openapi_spec
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from localcloud.moto_patches.serial import holding_moto
 
@@ -98,6 +101,7 @@ __all__ = [
     "sqs_backends",
     "unchecked_attributes",
     "user_pool_public_keys",
+    "validate_openapi",
 ]
 
 
@@ -207,6 +211,14 @@ def reset_backends(keep: frozenset[str] = frozenset()) -> None:
     for backends in list(registered_backends()):
         if backends.service_name not in keep:
             backends.clear()
+
+
+def validate_openapi(api_doc: dict[str, Any]) -> None:
+    """moto's own check of a body imported with failOnWarnings, with its answer (a BadRequestException)."""
+    try:
+        validate_openapi_spec(api_doc)
+    except OpenAPIValidationError as exc:
+        raise InvalidOpenAPIDocumentException(exc) from exc
 
 
 def moto_version() -> str:
