@@ -1,4 +1,4 @@
-"""Deploy the `local` root with auth_mode = "cognito" to a local cloud and call it with tokens.
+"""Deploy the `local` root with prod's settings and auth_mode = "cognito" to a local cloud and call it with tokens.
 
 A local cloud of its own (``localcloud up`` on a free port, its state in a temporary directory,
 never a developer's on 4566) gets the whole stack from `terraform apply`, with the local root's
@@ -43,6 +43,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_DIR = ROOT / "terraform" / "envs" / "local"
+PROD_TFVARS = ROOT / "terraform" / "envs" / "prod" / "terraform.tfvars"
 LOCALCLOUD = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin" / "localcloud"
 REGION = "us-east-1"
 STEP_TIMEOUT = 900  # seconds; a healthy apply takes a fraction of this
@@ -104,11 +105,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoint = f"http://127.0.0.1:{port}"
     env = terraform_env(endpoint, workdir, REGION)
     env["TF_VAR_lambda_zip_path"] = str(zip_path)
-    # The local root's terraform.tfvars says api_key, and tfvars outrank TF_VAR_ variables; a -var-file outranks tfvars.
+    # prod's settings on top of the local root's (its emulator workarounds and region logging role
+    # stay, prod's file naming neither), so prod's shape (WAF, reservations, retention) meets the
+    # local cloud's AWS rules; then the local name (the account guard lets only the local
+    # environment go without account ids) and cognito: the local root's terraform.tfvars says
+    # api_key, and tfvars outrank TF_VAR_ variables; a later -var-file wins.
     overrides = workdir / "cognito.tfvars.json"
-    overrides.write_text(json.dumps({"auth_mode": "cognito"}))
+    overrides.write_text(json.dumps({"environment": "local", "auth_mode": "cognito"}))
     for command in ("plan", "apply"):
-        env[f"TF_CLI_ARGS_{command}"] = f"-var-file={overrides}"
+        env[f"TF_CLI_ARGS_{command}"] = f"-var-file={PROD_TFVARS} -var-file={overrides}"
     lock_file = ENV_DIR / ".terraform.lock.hcl"
     had_lock_file = lock_file.exists()
     timings: dict[str, float] = {}
