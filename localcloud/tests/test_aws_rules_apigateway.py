@@ -119,11 +119,8 @@ def test_once_the_account_role_is_set_logging_stages_are_accepted(cloud: Cloud) 
 def test_with_the_rules_off_moto_accepts_logging_and_any_role(cloud: Cloud) -> None:
     client, api_id = _api_with_stage(cloud)
     _refused_without_role(client, api_id, ACCESS_LOGS)
-    aws_rules.disable()
-    try:
+    with aws_rules.suspended():
         client.update_stage(restApiId=api_id, stageName="live", patchOperations=ACCESS_LOGS)
         missing = "arn:aws:iam::123456789012:role/no-such-role"
         assert _set_account_role(client, missing)["cloudwatchRoleArn"] == missing
-    finally:
-        aws_rules.enable(aws_rules.account())
     assert client.get_stage(restApiId=api_id, stageName="live")["accessLogSettings"]["destinationArn"] == LOG_GROUP

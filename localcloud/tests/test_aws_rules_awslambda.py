@@ -23,17 +23,6 @@ FUNCTIONS = Path(__file__).with_name("functions")
 VPC_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 
 
-@contextlib.contextmanager
-def rules_off() -> Iterator[None]:
-    """moto's own behaviour while it lasts, as with LOCALCLOUD_AWS_RULES=0."""
-    settings = aws_rules.account()
-    aws_rules.disable()
-    try:
-        yield
-    finally:
-        aws_rules.enable(settings)
-
-
 def _refusal(call: Callable[[], Any]) -> dict[str, Any]:
     with pytest.raises(ClientError) as refused:
         call()
@@ -75,7 +64,7 @@ def test_rules_off_reservations_and_account_settings_are_moto_s(cloud: Cloud) ->
     name, _ = cloud.function("empty")
 
     refused = _refusal(lambda: lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=901))
-    with rules_off():
+    with aws_rules.suspended():
         accepted = lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=901)
         unrouted = _refusal(lam.get_account_settings)
 
@@ -257,7 +246,7 @@ def test_update_into_a_vpc_checks_the_role_and_the_managed_policy_passes(cloud: 
     lam.update_function_configuration(FunctionName=name, VpcConfig=vpc, Role=managed)
     created = _create(cloud, managed, network)()
     back_to_bare = _refusal(lambda: lam.update_function_configuration(FunctionName=name, Role=bare))
-    with rules_off():
+    with aws_rules.suspended():
         accepted_by_moto = _create(cloud, bare, network)()
 
     assert refused["Error"]["Code"] == "InvalidParameterValueException"

@@ -3,8 +3,7 @@ AWS's byte accounting, at one byte over each limit; exactly at it they are accep
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,17 +16,6 @@ from localcloud.testing import Cloud
 MIB = 1_048_576
 SNS_LIMIT = 262_144
 ACCENT = "é"  # two bytes in UTF-8, one character: moto counts characters, AWS bytes
-
-
-@contextlib.contextmanager
-def rules_off() -> Iterator[None]:
-    """moto's own behaviour while it lasts, as with LOCALCLOUD_AWS_RULES=0."""
-    settings = aws_rules.account()
-    aws_rules.disable()
-    try:
-        yield
-    finally:
-        aws_rules.enable(settings)
 
 
 def _refusal(call: Callable[[], Any]) -> dict[str, Any]:
@@ -122,7 +110,7 @@ def test_sns_publish_batch_limits_moto_kept_and_rules_off_is_moto(cloud: Cloud) 
     too_many = _refusal(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=eleven))
     not_distinct = _refusal(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=twins))
     refused = _refusal(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=over))
-    with rules_off():
+    with aws_rules.suspended():
         accepted_by_moto = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=over)
 
     assert too_many["Error"]["Code"] == "TooManyEntriesInBatchRequest"
@@ -150,7 +138,7 @@ def test_sqs_send_message_batch_counts_bytes_and_attributes_up_to_1_mib(cloud: C
     refused = _refusal(lambda: sqs.send_message_batch(QueueUrl=url, Entries=entries(MIB + 1)))
     # ASCII bodies: over the limit only with the attributes counted (moto counts bodies alone).
     attributes_counted = _refusal(lambda: sqs.send_message_batch(QueueUrl=url, Entries=entries(MIB + 1, "aa")))
-    with rules_off():
+    with aws_rules.suspended():
         accepted_by_moto = sqs.send_message_batch(QueueUrl=url, Entries=entries(MIB + 1))
 
     assert len(at_limit["Successful"]) == 10
@@ -183,7 +171,7 @@ def test_kinesis_record_counts_data_and_partition_key_bytes_up_to_1_mib(cloud: C
     refused = _refusal(lambda: kinesis.put_records(StreamName=stream, Records=[exact, over]))
     single = kinesis.put_record(StreamName=stream, **exact)
     single_refused = _refusal(lambda: kinesis.put_record(StreamName=stream, **over))
-    with rules_off():
+    with aws_rules.suspended():
         accepted_by_moto = kinesis.put_record(StreamName=stream, **over)
 
     assert accepted["FailedRecordCount"] == 0

@@ -298,11 +298,10 @@ def test_with_the_rules_off_the_key_refused_is_taken_and_the_message_delivered(c
         logs.create_log_group(logGroupName="group", kmsKeyId=arn)
     assert refused(error, "group")
 
-    aws_rules.disable()
-
-    logs.create_log_group(logGroupName="group", kmsKeyId=arn)
-    assert stored_key(cloud, "group") == arn
-    assert delivered(cloud, {"encrypted": ()}) == {"encrypted": ["order placed"]}
+    with aws_rules.suspended():
+        logs.create_log_group(logGroupName="group", kmsKeyId=arn)
+        assert stored_key(cloud, "group") == arn
+        assert delivered(cloud, {"encrypted": ()}) == {"encrypted": ["order placed"]}
 
 
 def test_with_the_rules_off_associate_is_mosts_unimplemented_action(cloud: Cloud) -> None:
@@ -311,9 +310,7 @@ def test_with_the_rules_off_associate_is_mosts_unimplemented_action(cloud: Cloud
     admitting = key(cloud, logs_statement(f"{LOGS_ARN}:group"))
     logs.associate_kms_key(logGroupName="group", kmsKeyId=admitting)
 
-    aws_rules.disable()
-
-    with pytest.raises(ClientError) as error:
+    with aws_rules.suspended(), pytest.raises(ClientError) as error:
         logs.associate_kms_key(logGroupName="group", kmsKeyId=key(cloud))
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert stored_key(cloud, "group") == admitting

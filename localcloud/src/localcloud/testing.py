@@ -198,14 +198,19 @@ _SHARED_SERVICES = frozenset({"iam", "sts"})
 
 @contextlib.contextmanager
 def running_cloud(
-    tmp: Path, functions_dir: Path, persist: bool = False, snapshot_interval: float = Settings.snapshot_interval
+    tmp: Path,
+    functions_dir: Path,
+    persist: bool = False,
+    snapshot_interval: float = Settings.snapshot_interval,
+    lambda_concurrency_limit: int = Settings.lambda_concurrency_limit,
 ) -> Iterator[Cloud]:
     """A local cloud in this process on a free port, with fresh moto state and fast pollers.
 
     IAM is built without AWS's managed policies (a second per build); nothing a test
     creates needs them. With ``persist`` it keeps its state in ``tmp/state`` as ``localcloud
     run`` does: saved when it stops (and while it runs, ``snapshot_interval``), restored by the
-    next one started on the same ``tmp``.
+    next one started on the same ``tmp``. ``lambda_concurrency_limit``: the account's, as a new
+    account or one whose quota was raised.
     """
     # moto loads here, not when a test module imports the helpers above.
     from localcloud.moto_patches.internals import reset_backends  # noqa: PLC0415
@@ -223,6 +228,7 @@ def running_cloud(
         prewarm=False,
         persist=persist,
         snapshot_interval=snapshot_interval,
+        lambda_concurrency_limit=lambda_concurrency_limit,
     )
     local = LocalCloud(settings)
     local.start()

@@ -18,7 +18,7 @@ import pytest
 
 from cloud_fixtures import no_real_account
 from localcloud.settings import Settings
-from localcloud.testing import Cloud
+from localcloud.testing import Cloud, running_cloud
 from tooling.preflight.settings import EnvSettings, read_settings
 from tooling.repository import ROOT
 
@@ -52,25 +52,10 @@ def dev_settings(tmp_path_factory: pytest.TempPathFactory) -> EnvSettings:
 @contextlib.contextmanager
 def fresh_account(tmp: Path, lambda_concurrency_limit: int = Settings.lambda_concurrency_limit) -> Iterator[Cloud]:
     """A local cloud on a free port with fresh moto state, as a new account with this concurrency limit."""
-    from localcloud.moto_patches.internals import reset_backends  # moto loads here, not at import
-    from localcloud.server import LocalCloud
-
-    reset_backends(keep=frozenset({"iam", "sts"}))
-    settings = Settings(
-        port=0,
-        state_dir=tmp / "state",
-        iam_managed_policies=False,
-        prewarm=False,
-        persist=False,
-        lambda_concurrency_limit=lambda_concurrency_limit,
-    )
-    local = LocalCloud(settings)
-    local.start()
-    try:
-        with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": local.endpoint_url}):
-            yield Cloud(local, tmp, FUNCTIONS)
-    finally:
-        local.stop()
+    with contextlib.ExitStack() as started:
+        cloud = started.enter_context(running_cloud(tmp, FUNCTIONS, lambda_concurrency_limit=lambda_concurrency_limit))
+        started.enter_context(mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL": cloud.endpoint_url}))
+        yield cloud
 
 
 @pytest.fixture

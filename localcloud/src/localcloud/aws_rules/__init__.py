@@ -15,7 +15,9 @@ The account's own settings (what a new AWS account starts with) live in ``Accoun
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # A new account's Lambda concurrent executions quota: see ``awslambda``.
@@ -56,6 +58,18 @@ def enable(settings: Account) -> None:
 
 def disable() -> None:
     RULES.active = False
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """moto's own behaviour while it lasts, as with LOCALCLOUD_AWS_RULES=0 (for tests that need it)."""
+    was_active, settings = RULES.active, RULES.account
+    disable()
+    try:
+        yield
+    finally:
+        if was_active:
+            enable(settings)
 
 
 def apply() -> None:
