@@ -72,8 +72,8 @@ def test_a_set_up_account_passes(
     assert lines["state KMS key"].startswith("ok")
     assert lines["API Gateway logging role"].startswith("ok")
     assert lines["Lambda concurrency"].startswith("ok")
-    # moto's Service Quotas answers VPC quotas only: the API Gateway rate is reported, not failed.
-    assert lines["quota: API Gateway rate"].startswith("not checked")
+    # The local account answers API Gateway's throttle rate as a new account's (10,000/s in us-east-1).
+    assert lines["quota: API Gateway rate"].startswith("ok")
 
 
 def test_no_cloudwatch_role_fails_naming_the_fix(

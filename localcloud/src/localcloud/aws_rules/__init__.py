@@ -77,7 +77,14 @@ def apply() -> None:
     if not _applied.acquire(blocking=False):
         return
     # Here, not at the top: settings.py reads this package's defaults, and reading settings loads no moto.
-    from localcloud.aws_rules import apigateway, awslambda, batch_limits, kms_key_policies, openapi_import  # noqa: PLC0415  # moto on install only
+    from localcloud.aws_rules import (  # noqa: PLC0415  # moto on install only
+        apigateway,
+        awslambda,
+        batch_limits,
+        kms_key_policies,
+        openapi_import,
+        service_quotas,
+    )
 
-    for module in (apigateway, openapi_import, kms_key_policies, awslambda, batch_limits):
+    for module in (apigateway, openapi_import, kms_key_policies, awslambda, batch_limits, service_quotas):
         module.apply()
