@@ -37,11 +37,11 @@ log = logging.getLogger(__name__)
 
 def apply() -> None:
     """Install this module's rules on moto's classes (once, from ``aws_rules.apply``)."""
-    LogsBackend.create_log_group = _checked_create_log_group(LogsBackend.create_log_group)  # type: ignore[method-assign]
+    LogsBackend.create_log_group = _checked_create_log_group(LogsBackend.create_log_group)  # type: ignore[method-assign]  # a wrapper with moto's signature
     # moto has no AssociateKmsKey; a method of that name is what its dispatcher looks up.
-    LogsResponse.associate_kms_key = _associate_kms_key  # type: ignore[attr-defined]
-    Subscription.publish = _checked_sqs_delivery(Subscription.publish)  # type: ignore[method-assign]
-    Rule._send_to_sqs_queue = _checked_rule_to_sqs(Rule._send_to_sqs_queue)  # type: ignore[method-assign]
+    LogsResponse.associate_kms_key = _associate_kms_key  # type: ignore[attr-defined]  # moto's responder has no such operation
+    Subscription.publish = _checked_sqs_delivery(Subscription.publish)  # type: ignore[method-assign]  # a wrapper with moto's signature
+    Rule._send_to_sqs_queue = _checked_rule_to_sqs(Rule._send_to_sqs_queue)  # type: ignore[method-assign]  # a wrapper with moto's signature
 
 
 def find_key(key_id: str, account_id: str, region: str) -> Key | None:
