@@ -263,6 +263,7 @@ class WaitressServer:
             threading.Thread(target=self._end_threads, name="waitress-stop", daemon=True).start()
 
     def _end_threads(self) -> None:
+        # Waits for the requests still running (a long poll, a handler) as the other servers' stop does.
         self._dispatcher.shutdown(cancel_pending=True, timeout=3600)
         if not self._dispatcher.threads:
             self._listener.trigger.close()

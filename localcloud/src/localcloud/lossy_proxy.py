@@ -85,6 +85,7 @@ class LossyProxy:
         body = handler.rfile.read(length) if length else b""
         original = dict(handler.headers.items())
         headers = {**original, "Host": f"{self._upstream[0]}:{self._upstream[1]}"}
+        # As long as Terraform's own step timeout: a create behind the proxy may take minutes under load.
         upstream = http.client.HTTPConnection(*self._upstream, timeout=600)
         try:
             upstream.request(handler.command, handler.path, body=body, headers=headers)
