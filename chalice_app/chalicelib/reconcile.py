@@ -15,9 +15,17 @@ topics and streams did (a re-publish could overtake the original, and the FIFO t
 deduplication would then drop the in-order copy), and it works while a topic is down.
 
 Bounded: before each entry it checks that a call's worst case still fits the time left. When it
-runs out, it stores the bucket to start from next time and reports ``complete: false``; buckets
-are visited in rotation from that checkpoint, so a bucket that always fills the budget cannot
-starve the others. Last, it reports the depth of every dead-letter queue.
+runs out, it reports ``complete: false``. Fair: buckets are visited in rotation, and each run
+starts one bucket past the one the last run stopped in (ran out of time in, or started in when
+it finished them all), so a bucket that always fills the budget is visited first at most once
+in ``PENDING_BUCKETS`` runs, and every other bucket gets its turn at the front.
+
+Isolated: an entry it cannot repair (a lane write DynamoDB refuses for good, say) or a bucket it
+cannot read is logged, counted and skipped; the others are still repaired and the checkpoint
+still saved. An entry skipped stays in the index, so every run tries it again. Each run emits
+the count as the ``ReconcileFailures`` metric (CloudWatch embedded metric format, namespace
+``Events``, dimensions ``table`` and ``service``), which the stack alarms on. Last, it reports
+the depth of every dead-letter queue.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from chalicelib import items
 from chalicelib.aws import WORST_CALL_SECONDS
@@ -37,6 +46,9 @@ from chalicelib.retry import Deadline
 from chalicelib.timefmt import format_rfc3339, utc_now
 
 RESERVE_SECONDS = 3.0
+METRIC_NAMESPACE = "Events"
+# Entries and buckets a run could not repair; anything above zero needs a human.
+FAILURE_METRIC = "ReconcileFailures"
 
 
 class Reconciler:
@@ -63,33 +75,72 @@ class Reconciler:
         now = self._clock()
         cutoff = format_rfc3339(now - self._stale_after)
         repaired = {"processed": 0, "notified": 0, "sequenced": 0, "counted": 0, "settled_subjects": 0}
+        failures = 0
         start = self._repo.reconciler_checkpoint()
-        complete = True
+        stopped_in, complete = start, True
         for offset in range(items.PENDING_BUCKETS):
             bucket = (start + offset) % items.PENDING_BUCKETS
-            if not self._reconcile_bucket(bucket, cutoff, deadline, repaired):
-                self._repo.save_reconciler_checkpoint(bucket, format_rfc3339(now))
-                complete = False
+            finished, failed = self._reconcile_bucket(bucket, cutoff, deadline, repaired)
+            failures += failed
+            if not finished:
+                stopped_in, complete = bucket, False
                 break
-        else:
-            self._repo.save_reconciler_checkpoint((start + 1) % items.PENDING_BUCKETS, format_rfc3339(now))
+        # One past where this run stopped, never where it stopped: a bucket that fills the budget
+        # every time would otherwise be first every time, and the buckets after it never reached.
+        self._repo.save_reconciler_checkpoint((stopped_in + 1) % items.PENDING_BUCKETS, format_rfc3339(now))
+        self._emit_failures(failures)
         depths = {url: self._depth(url) for url in self._dlq_urls}
-        report = {"complete": complete, "repaired": repaired, "cutoff": cutoff, "dlq_depth": depths}
+        report = {
+            "complete": complete,
+            "repaired": repaired,
+            "failed": failures,
+            "cutoff": cutoff,
+            "dlq_depth": depths,
+        }
         self._logger.info("reconciled", extra=report)
         if any(depths.values()):
             self._logger.warning("dead-letter queues hold messages", extra={"dlq_depth": depths})
         return report
 
-    def _reconcile_bucket(self, bucket: int, cutoff: str, deadline: Deadline, repaired: dict[str, int]) -> bool:
-        """Repair every entry of the bucket older than the cut-off; False when time ran out first."""
-        for entry in self._repo.pending(bucket, cutoff):
-            if not deadline.allows(WORST_CALL_SECONDS):
-                return False
-            if entry.get("entity") == "event":
-                self._repair_event(entry, repaired)
-            elif entry.get("entity") == "subject":
-                self._repair_subject(entry, cutoff, deadline, repaired)
-        return True
+    def _reconcile_bucket(
+        self, bucket: int, cutoff: str, deadline: Deadline, repaired: dict[str, int]
+    ) -> tuple[bool, int]:
+        """Repair every entry of the bucket older than the cut-off: whether it finished, and how many failed.
+
+        A failure to read the bucket ends the bucket, a failure to repair an entry only that
+        entry: each is logged and counted, and the run goes on.
+        """
+        failures = 0
+        try:
+            for entry in self._repo.pending(bucket, cutoff):
+                if not deadline.allows(WORST_CALL_SECONDS):
+                    return False, failures
+                try:
+                    self._repair(entry, cutoff, deadline, repaired)
+                except Exception as error:
+                    failures += 1
+                    self._logger.exception("entry not repaired; skipped", extra=_described(entry, bucket, error))
+        except Exception as error:
+            failures += 1
+            self._logger.exception("bucket not read; skipped", extra={"bucket": bucket, "error": repr(error)})
+        return True, failures
+
+    def _repair(self, entry: dict[str, Any], cutoff: str, deadline: Deadline, repaired: dict[str, int]) -> None:
+        if entry.get("entity") == "event":
+            self._repair_event(entry, repaired)
+        elif entry.get("entity") == "subject":
+            self._repair_subject(entry, cutoff, deadline, repaired)
+
+    def _emit_failures(self, count: int) -> None:
+        """The run's failures as one metric, zero included, so the alarm sees every run."""
+        with single_metric(
+            name=FAILURE_METRIC,
+            unit=MetricUnit.Count,
+            value=count,
+            namespace=METRIC_NAMESPACE,
+            default_dimensions={"table": self._repo.table_name},
+        ):
+            pass
 
     def _repair_event(self, item: dict[str, Any], repaired: dict[str, int]) -> None:
         message = message_from_item(item)
@@ -117,3 +168,13 @@ class Reconciler:
     def _depth(self, queue_url: str) -> int:
         attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _described(entry: dict[str, Any], bucket: int, error: Exception) -> dict[str, Any]:
+    """What a log line says about an entry: never the subject (log lines name it only by hash)."""
+    described: dict[str, Any] = {"bucket": bucket, "entity": entry.get("entity"), "error": repr(error)}
+    if entry.get("entity") == "event":
+        described.update(event_id=entry.get("id"), position=entry.get("position"))
+    else:
+        described.update(accepted=entry.get("accepted"), behind_since=entry.get("received_at"))
+    return described
