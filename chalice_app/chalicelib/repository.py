@@ -73,6 +73,21 @@ TRANSIENT_BACKOFF = Backoff(attempts=3, base=0.05, cap=0.5)
 ACCEPT_STEP_SECONDS = WORST_BACKOFF_SECONDS + 1.0
 
 
+def epoch_seconds() -> int:
+    """Now in whole seconds: the one clock an idempotency key's expiry is judged by.
+
+    The write's condition compares ``expires_at`` with a whole-second ``:now``; the read must
+    compare with the very same number, or within the second a key expires the read finds it
+    free while the transaction finds it taken.
+    """
+    return int(time.time())
+
+
+def key_expired(expires_at: int, now: int) -> bool:
+    """Whether a key stored until ``expires_at`` is free at ``now``: the read's half of ``expires_at < :now``."""
+    return expires_at < now
+
+
 class IdempotencyKeyTakenError(Exception):
     """Another request stored this idempotency key first."""
 
@@ -143,9 +158,11 @@ class EventsRepository:
         item = self.get(items.event_key(pointer["subject"], int(pointer["position"])))
         return items.event_from_item(item) if item else None
 
-    def get_idempotency(self, key: str, caller_scope: str | None) -> IdempotencyRecord | None:
+    def get_idempotency(self, key: str, caller_scope: str | None, now: int | None = None) -> IdempotencyRecord | None:
+        """The key's record, or None when it is free at ``now`` (epoch_seconds, the instant accept() claims it at)."""
         item = self.get(items.idempotency_key(key, caller_scope))
-        if item is None or int(item.get("expires_at", 0)) < time.time():
+        now = epoch_seconds() if now is None else now
+        if item is None or key_expired(int(item.get("expires_at", 0)), now):
             # DynamoDB deletes expired items lazily; an expired key is a free key.
             return None
         return IdempotencyRecord(key, item["fingerprint"], item["event_id"], caller_scope)
@@ -234,13 +251,19 @@ class EventsRepository:
         idempotency: IdempotencyRecord | None,
         ttl_seconds: int,
         deadline: Deadline = Deadline(None),
+        now: int | None = None,
     ) -> StoredEvent:
         """Store a new event with one transaction; see the module docstring for why it is exactly once.
+
+        ``now`` (epoch_seconds) is the instant the idempotency key is claimed at: the one its
+        look-up used, so the two agree on whether it had expired. It stays the same across the
+        attempts, so a retry of one position sends the same request under the same token.
 
         Retries stop in time to answer within ``deadline``: TooManyRequestsError when other
         writers kept taking the subject's next position, ServiceUnavailableError when the table
         kept failing transiently.
         """
+        now = epoch_seconds() if now is None else now
         for attempt in range(CONTENTION_BACKOFF.attempts):
             if attempt and not deadline.allows(ACCEPT_STEP_SECONDS):
                 break
@@ -248,7 +271,7 @@ class EventsRepository:
             previous = int(head.get("accepted", 0))
             position = previous + 1
             request = {
-                "TransactItems": self._accept_items(new, position, previous, idempotency, ttl_seconds),
+                "TransactItems": self._accept_items(new, position, previous, idempotency, ttl_seconds, now),
                 "ClientRequestToken": request_token(new.id, position),
             }
             stored = self._commit(request, new, position, idempotency, deadline)
@@ -283,6 +306,13 @@ class EventsRepository:
                     return self._require_stored(new.id)
                 if "ConditionalCheckFailed" in codes:
                     return None
+                if codes[1:2] == ["TransactionConflict"]:
+                    # Another writer's transaction held the subject's head: the same contention as a
+                    # taken position, so re-read the head, back off, and answer 429 if it lasts.
+                    # DynamoDB API Reference, TransactionCanceledException: "There is an ongoing
+                    # TransactWriteItems operation that conflicts with a concurrent
+                    # TransactWriteItems request."
+                    return None
                 if not is_transient(error):
                     raise
                 if not codes:  # not a cancellation: the write may have happened
@@ -311,6 +341,7 @@ class EventsRepository:
         previous: int,
         idempotency: IdempotencyRecord | None,
         ttl_seconds: int,
+        now: int,
     ) -> list[dict[str, Any]]:
         event_item = {
             **items.event_key(new.subject, position),
@@ -370,8 +401,8 @@ class EventsRepository:
             },
         ]
         if idempotency is not None:
-            # Kept last: accept() reads its cancellation reason by position.
-            now = int(time.time())
+            # Kept last: accept() reads its cancellation reason by position. ``:now`` is the
+            # instant get_idempotency judged the key by (key_expired is this condition's read).
             transact.append(
                 {
                     "Put": {

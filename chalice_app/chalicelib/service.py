@@ -29,6 +29,7 @@ from chalicelib.repository import (
     IdempotencyRecord,
     NewEventItem,
     PositionRangeError,
+    epoch_seconds,
 )
 from chalicelib.retry import Deadline
 from chalicelib.timefmt import format_rfc3339, utc_now
@@ -64,9 +65,11 @@ class EventService:
 
         ``idempotency_key`` is the caller's own: the same key from another caller is another key.
         """
+        # One instant for every look-up of the key and its claim: they must agree whether it expired.
+        now = epoch_seconds()
         if idempotency_key is not None:
-            replay = self._replay(idempotency_key, caller.scope, new.fingerprint) or self._replay(
-                idempotency_key, None, new.fingerprint
+            replay = self._replay(idempotency_key, caller.scope, new.fingerprint, now) or self._replay(
+                idempotency_key, None, new.fingerprint, now
             )
             if replay is not None:
                 return replay, False
@@ -84,18 +87,18 @@ class EventService:
         if idempotency_key is not None:
             claim = IdempotencyRecord(idempotency_key, new.fingerprint, item.id, caller.scope)
         try:
-            return self._repo.accept(item, claim, self._ttl, deadline), True
+            return self._repo.accept(item, claim, self._ttl, deadline, now), True
         except IdempotencyKeyTakenError:
             # A concurrent request of this caller with the same key won the race: answer as its retry would be.
             assert idempotency_key is not None
-            replay = self._replay(idempotency_key, caller.scope, new.fingerprint)
+            replay = self._replay(idempotency_key, caller.scope, new.fingerprint, now)
             if replay is None:
                 raise
             return replay, False
 
-    def _replay(self, key: str, caller_scope: str | None, fingerprint: str) -> StoredEvent | None:
-        """The event a key already made (None: the key is free); ``caller_scope`` None reads an unscoped key."""
-        record = self._repo.get_idempotency(key, caller_scope)
+    def _replay(self, key: str, caller_scope: str | None, fingerprint: str, now: int) -> StoredEvent | None:
+        """The event a key already made (None: free at ``now``); ``caller_scope`` None reads an unscoped key."""
+        record = self._repo.get_idempotency(key, caller_scope, now)
         if record is None:
             return None
         if record.fingerprint != fingerprint:

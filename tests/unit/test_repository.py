@@ -3,16 +3,20 @@ position ranges it refuses to query."""
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from chalice.test import Client
 
-from chalicelib import components, items
+from chalicelib import aws, components, items, repository
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.events import NewEvent
 from chalicelib.repository import EventsRepository, NewEventItem, PositionRangeError
+from tests.unit.faults import Fault, Faults
 from tooling.moto_stack import MotoStack
 
 
@@ -73,9 +77,9 @@ def test_same_idempotency_key_racing_returns_the_winner(moto_stack: MotoStack) -
     real_lookup = components.repository().get_idempotency
     calls = {"n": 0}
 
-    def miss_first_time(key: str, caller_scope: str | None) -> Any:
+    def miss_first_time(key: str, caller_scope: str | None, now: int | None = None) -> Any:
         calls["n"] += 1
-        return None if calls["n"] == 1 else real_lookup(key, caller_scope)
+        return None if calls["n"] == 1 else real_lookup(key, caller_scope, now)
 
     components.repository().get_idempotency = miss_first_time  # type: ignore[method-assign]
     replay, created_again = service.create(new, "race-key")
@@ -93,6 +97,71 @@ def test_an_event_whose_earlier_attempt_committed_is_answered_not_stored_again(m
     again = repo.accept(new_item(uuid_of(7)), None, 60)
     assert (again.id, again.position) == (first.id, first.position) == (uuid_of(7), 1)
     assert [e.id for e in repo.list_subject_events("order-1", 0, 10)[0]] == [uuid_of(7)]
+
+
+class _FrozenTime:
+    """The repository's ``time`` module, its clock stopped at one instant."""
+
+    def __init__(self, at: float) -> None:
+        self._at = at
+
+    def time(self) -> float:
+        return self._at
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        del seconds
+
+
+@pytest.mark.parametrize(("past_expiry", "replayed"), [(0.0, True), (0.5, True), (1.0, False)])
+def test_a_retry_as_its_key_expires_is_answered_by_one_clock_never_a_500(
+    moto_stack: MotoStack, monkeypatch: pytest.MonkeyPatch, past_expiry: float, replayed: bool
+) -> None:
+    """Within the second a key expires, the read and the transaction's condition must agree on whether it is free."""
+    service = components.event_service()
+    new = NewEvent.from_body({"type": "order.created", "subject": "order-1", "source": "test", "data": {}})
+    first, _ = service.create(new, "expiring-key")
+    (stored,) = [
+        items.deserialize(i)
+        for i in boto3.client("dynamodb", region_name="us-east-1").scan(TableName=moto_stack.table)["Items"]
+        if i["pk"]["S"] == "IDEMPOTENCY#expiring-key"
+    ]
+    monkeypatch.setattr(repository, "time", _FrozenTime(int(stored["expires_at"]) + past_expiry))
+    again, created = service.create(new, "expiring-key")
+    assert created is not replayed
+    assert (again.id == first.id) is replayed
+    positions = [e.position for e in components.repository().list_subject_events("order-1", 0, 10)[0]]
+    assert positions == ([1] if replayed else [1, 2])
+
+
+@pytest.fixture
+def faults(moto_stack: MotoStack) -> Iterator[Faults]:
+    injected = Faults()
+    injected.attach(aws.client("dynamodb"))
+    yield injected
+    injected.clear()
+
+
+def test_a_transaction_conflict_on_the_head_is_contention_a_429(client: Client, faults: Faults) -> None:
+    """DynamoDB cancels an accept whose head another transaction is writing with ``TransactionConflict``."""
+    conflict = {"CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}, {"Code": "None"}]}
+    faults.add(Fault("dynamodb", "TransactWriteItems", code="TransactionCanceledException", extra=conflict))
+    headers = {"Content-Type": "application/json", "x-api-key": "k"}
+    body = {"type": "order.created", "subject": "order-hot", "source": "test", "data": {}}
+    response = client.http.post("/v1/events", headers=headers, body=json.dumps(body))
+    assert response.status_code == 429, response.body
+    assert int(response.headers["Retry-After"]) >= 1
+    assert json.loads(response.body)["error"]["code"] == "TooManyRequests"
+    faults.clear()
+    assert components.repository().list_subject_events("order-hot", 0, 10)[0] == []
+
+
+def test_a_head_conflict_that_clears_stores_the_event_once(moto_stack: MotoStack, faults: Faults) -> None:
+    conflict = {"CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}, {"Code": "None"}]}
+    faults.add(Fault("dynamodb", "TransactWriteItems", code="TransactionCanceledException", times=4, extra=conflict))
+    stored = components.repository().accept(new_item(uuid_of(3)), None, 60)
+    assert stored.position == 1
+    assert [e.id for e in components.repository().list_subject_events("order-1", 0, 10)[0]] == [uuid_of(3)]
 
 
 class _NoCalls:
