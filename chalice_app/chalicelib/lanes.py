@@ -322,9 +322,12 @@ class Lanes:
 
         ``through`` goes on to that later position of the subject (a batch that holds it too
         counts it in the same write); only reaching the message's own position is required.
+        PoisonMessageError when the subject holds no such event at that position; LaneBehindError
+        when it does and the catch-up ran out of time before reaching it.
         """
         result = self.catch_up_analytics(message.subject, max(message.position, through), deadline, verify=message)
         if result.cursor < message.position:
+            self._require_within_head(message)
             raise LaneBehindError(f"analytics of event {message.id} reached {result.cursor} of {message.position}")
         return result
 
@@ -443,6 +446,22 @@ class Lanes:
             young = next((i for i, e in enumerate(found) if e["received_at"] >= received_before), len(found))
             found = found[:young]
         return found
+
+    def _require_within_head(self, message: EventMessage) -> None:
+        """PoisonMessageError unless the message's position is one its subject has accepted.
+
+        A message is published only after the transaction that gave its event its position
+        committed, and the head only moves forward: a position past the stored head names no
+        event and never will (a later event taking it is another event), however far the
+        lane's cursor is from it. Within the head, the catch-up's own check of the event's id
+        settles the rest once the lane gets there.
+        """
+        head = retry_transient(functools.partial(self._repo.get, items.head_key(message.subject))) or {}
+        accepted = int(head.get("accepted", 0))
+        if message.position > accepted:
+            raise PoisonMessageError(
+                f"event {message.id} names position {message.position}, past its subject's head {accepted}"
+            )
 
     def _require_event(self, message: EventMessage) -> None:
         item = retry_transient(functools.partial(self._repo.get, items.event_key(message.subject, message.position)))

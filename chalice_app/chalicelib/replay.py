@@ -12,8 +12,11 @@ which holds the truth:
 - ``KinesisBatchInfo`` (analytics): every fan-out message is counted again through the
   analytics lane, which catches its subject up from the table and counts nothing twice.
 
-A message is deleted once everything it names was re-driven. One whose records have expired
-stays in the queue and is reported; the reconciler repairs those lanes regardless.
+A message is deleted once everything it names was re-driven. A record that can never be
+delivered (poison: not an event message, or a position its subject never accepted) is reported
+under ``skipped`` and not retried. A message whose records have expired, or whose lane could not
+reach a record within this run, stays in the queue and is reported under ``left``; the reconciler
+repairs those lanes regardless.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from chalicelib import items
 from chalicelib.errors import PoisonMessageError
 from chalicelib.events import EventMessage
-from chalicelib.lanes import Lanes
+from chalicelib.lanes import LaneBehindError, Lanes
 from chalicelib.publishing import Publisher
 from chalicelib.repository import EventsRepository
 
@@ -53,7 +56,7 @@ class StreamFailureReplayer:
 
     def replay(self, queue_url: str, limit: int = 1000) -> dict[str, Any]:
         """Re-drive up to ``limit`` failure messages; returns what was done and what was left."""
-        report: dict[str, Any] = {"messages": 0, "replayed_events": 0, "left": []}
+        report: dict[str, Any] = {"messages": 0, "replayed_events": 0, "left": [], "skipped": []}
         while report["messages"] < limit:
             batch = self._sqs.receive_message(
                 QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
@@ -63,8 +66,8 @@ class StreamFailureReplayer:
             for message in batch:
                 report["messages"] += 1
                 try:
-                    report["replayed_events"] += self.replay_failure(json.loads(message["Body"]))
-                except (RecordsExpiredError, ValueError, KeyError) as error:
+                    report["replayed_events"] += self.replay_failure(json.loads(message["Body"]), report["skipped"])
+                except (RecordsExpiredError, LaneBehindError, ValueError, KeyError) as error:
                     report["left"].append({"message_id": message["MessageId"], "reason": str(error)})
                     continue
                 self._sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -72,12 +75,16 @@ class StreamFailureReplayer:
                 break  # everything left is unreplayable; stop rather than spin on it
         return report
 
-    def replay_failure(self, failure: dict[str, Any]) -> int:
-        """Re-drive one on-failure message; returns how many events it re-drove."""
+    def replay_failure(self, failure: dict[str, Any], skipped: list[dict[str, Any]] | None = None) -> int:
+        """Re-drive one on-failure message; returns how many events it re-drove.
+
+        Each poison record it met is appended to ``skipped`` (its sequence number, its event if
+        known, and why). LaneBehindError: a record could not be reached yet; replay the message later.
+        """
         if "DDBStreamBatchInfo" in failure:
             return self._replay_table_stream(failure["DDBStreamBatchInfo"])
         if "KinesisBatchInfo" in failure:
-            return self._replay_kinesis(failure["KinesisBatchInfo"])
+            return self._replay_kinesis(failure["KinesisBatchInfo"], [] if skipped is None else skipped)
         raise ValueError("neither DDBStreamBatchInfo nor KinesisBatchInfo: not a stream failure record")
 
     def _replay_table_stream(self, info: dict[str, Any]) -> int:
@@ -106,7 +113,7 @@ class StreamFailureReplayer:
         )
         yield from self._walk(lambda it: self._streams.get_records(ShardIterator=it, Limit=_PAGE), iterator, info)
 
-    def _replay_kinesis(self, info: dict[str, Any]) -> int:
+    def _replay_kinesis(self, info: dict[str, Any], skipped: list[dict[str, Any]]) -> int:
         if self._kinesis is None or self._lanes is None:
             raise ValueError("replaying Kinesis failures needs a Kinesis client and the lanes")
         iterator = self._iterator(
@@ -120,10 +127,13 @@ class StreamFailureReplayer:
         replayed = 0
         for record in self._walk(lambda it: self._kinesis.get_records(ShardIterator=it, Limit=_PAGE), iterator, info):
             data = record["Data"]
+            message: EventMessage | None = None
             try:
                 message = EventMessage.parse(data if isinstance(data, bytes) else base64.b64decode(data))
                 self._lanes.count(message)
-            except PoisonMessageError:
+            except PoisonMessageError as error:
+                line = {"sequence_number": record["SequenceNumber"], "reason": str(error)}
+                skipped.append(line if message is None else {**line, "event_id": message.id})
                 continue
             replayed += 1
         return replayed
