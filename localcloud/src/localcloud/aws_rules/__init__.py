@@ -81,10 +81,19 @@ def apply() -> None:
         apigateway,
         awslambda,
         batch_limits,
+        event_source_mappings,
         kms_key_policies,
         openapi_import,
         service_quotas,
     )
 
-    for module in (apigateway, openapi_import, kms_key_policies, awslambda, batch_limits, service_quotas):
+    for module in (
+        apigateway,
+        openapi_import,
+        kms_key_policies,
+        awslambda,
+        batch_limits,
+        service_quotas,
+        event_source_mappings,
+    ):
         module.apply()
