@@ -22,7 +22,11 @@ per-subject position:
 - **analytics**: the subject's ``LANE#analytics`` item holds ``counted_through`` C and the
   statistics. A record for p counts events C+1..p read from the table in one conditional
   update (condition ``counted_through = C``), so an event that arrives after its successor
-  was already counted by the successor, and nothing is counted twice.
+  was already counted by the successor, and nothing is counted twice. ``by_type`` counts at
+  most ``MAX_TYPES_PER_SUBJECT`` distinct types, the first the subject received; events of
+  any further type are counted together under ``(other)``, which no type can be named (a
+  type starts with a letter). So the item stays under a tenth of DynamoDB's 400 KB item
+  limit whatever a subject receives, and ``total`` and ``by_type`` still sum alike.
 
 The last lane to finish an event takes it out of the ``pending`` index; the sequencer and
 analytics cursors take the subject's head out once both reach ``accepted``
@@ -53,6 +57,15 @@ CATCH_UP_CHUNK = 25
 # Seconds one catch-up step needs at most: a read and a write, each with the SDK's retries.
 STEP_SECONDS = 2.0
 CONFLICT_BACKOFF = Backoff(attempts=6, base=0.02, cap=0.5)
+# Distinct types the analytics item counts one by one, so that it stays far below "The maximum
+# item size in DynamoDB is 400 KB, which includes both attribute name binary length (UTF-8
+# length) and attribute value lengths" (DynamoDB Developer Guide, "Constraints in Amazon
+# DynamoDB"). A type's entry is its name (up to 64 bytes), a number ("1 byte per two
+# significant digits) + (1 byte)") and "Each List or Map element also requires 1 byte of
+# overhead" ("DynamoDB item sizes and formats"): under 80 bytes, so 1,000 types under 80 KB.
+MAX_TYPES_PER_SUBJECT = 1_000
+# Where the events of every type past the limit are counted: not a type the contract allows.
+OTHER_TYPES = "(other)"
 # An event is finished once processed and, if it is an alert, notified.
 _NOTIFIED_IF_ALERT = "(NOT begins_with(#type, :alert) OR attribute_exists(notified_at))"
 
@@ -391,7 +404,10 @@ class Lanes:
         by_type = {name: int(n) for name, n in lane.get("by_type", {}).items()}
         first, last = lane.get("first_occurred_at"), lane.get("last_occurred_at")
         for event in events:
-            by_type[event["type"]] = by_type.get(event["type"], 0) + 1
+            name = event["type"]
+            if name not in by_type and len(by_type) - (OTHER_TYPES in by_type) >= MAX_TYPES_PER_SUBJECT:
+                name = OTHER_TYPES
+            by_type[name] = by_type.get(name, 0) + 1
             # Canonical RFC 3339 strings (fixed-width UTC) sort as the times they name.
             first = event["occurred_at"] if first is None or event["occurred_at"] < first else first
             last = event["occurred_at"] if last is None or event["occurred_at"] > last else last
