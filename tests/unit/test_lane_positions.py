@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
 
 import boto3
 import pytest
@@ -95,32 +94,13 @@ def _kinesis_failure(moto_stack: MotoStack, bodies: list[str]) -> None:
     )
 
 
-class _KinesisByName:
-    """Kinesis as the replayer calls it, its iterator asked for by stream name.
-
-    moto 5.2.5 writes the request's StreamName into the shard iterator it returns, None when the
-    stream is named by StreamARN (as the replayer names it), and GetRecords then finds no stream.
-    """
-
-    def __init__(self, stream_name: str) -> None:
-        self._kinesis = boto3.client("kinesis", region_name=REGION)
-        self._stream_name = stream_name
-
-    def get_shard_iterator(self, **request: Any) -> Any:
-        request.pop("StreamARN")
-        return self._kinesis.get_shard_iterator(StreamName=self._stream_name, **request)
-
-    def get_records(self, **request: Any) -> Any:
-        return self._kinesis.get_records(**request)
-
-
 def _replayer(moto_stack: MotoStack) -> StreamFailureReplayer:
     return StreamFailureReplayer(
         components.repository(),
         components.publisher(),
         boto3.client("sqs", region_name=REGION),
         boto3.client("dynamodbstreams", region_name=REGION),
-        kinesis=_KinesisByName(moto_stack.stream_name),
+        kinesis=boto3.client("kinesis", region_name=REGION),
         lanes=components.lanes(),
     )
 

@@ -22,6 +22,9 @@ what it wrote and a second plan of an unchanged stack is empty.
   one still held the group, and handed out the last of them first: the group's order
   broken. As on AWS, a message whose visibility timeout has ended is no longer in
   flight when a receive starts, so the group's first message comes first.
+- Kinesis: moto writes the request's StreamName into the shard iterator it gives, nothing when
+  the stream is named by StreamARN, and GetRecords then finds no stream. As on AWS, an iterator
+  asked for by ARN reads the stream it names.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.responses import ActionResult
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.responses import DynamoHandler
+from moto.kinesis.models import KinesisBackend
 from moto.sqs.models import Message, Queue, SQSBackend
 
 # How long DynamoDB remembers a transaction's ClientRequestToken.
@@ -197,6 +201,18 @@ def _expired_messages_released(original: Callable[..., list[Message]]) -> Callab
 _applied = threading.Lock()
 
 
+def _iterator_by_stream_arn(original: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(original)
+    def get_shard_iterator(
+        self: KinesisBackend, stream_arn: str | None, stream_name: str | None, *args: Any, **kwargs: Any
+    ) -> str:
+        if stream_name is None and stream_arn:
+            stream_name = self.describe_stream(stream_arn=stream_arn, stream_name=None).stream_name
+        return original(self, stream_arn, stream_name, *args, **kwargs)
+
+    return get_shard_iterator
+
+
 def apply() -> None:
     """Install the changes, once per process whoever asks (``install``; unit tests under mock_aws)."""
     if not _applied.acquire(blocking=False):
@@ -217,3 +233,4 @@ def apply() -> None:
         DynamoHandler.transact_write_items
     )
     SQSBackend.receive_message = _expired_messages_released(SQSBackend.receive_message)  # type: ignore[method-assign]  # patch
+    KinesisBackend.get_shard_iterator = _iterator_by_stream_arn(KinesisBackend.get_shard_iterator)  # type: ignore[method-assign]  # patch
