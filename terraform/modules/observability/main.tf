@@ -115,6 +115,17 @@ locals {
         threshold   = var.iterator_age_threshold_ms
       }
     }
+    # The application's own failure counters: any count needs a human.
+    application_failures = {
+      for k, counter in var.application_failure_metrics : k => {
+        description = counter.description
+        namespace   = counter.namespace
+        metric      = counter.metric
+        dimensions  = counter.dimensions
+        statistic   = "Sum"
+        threshold   = 0
+      }
+    }
   }
 
   alarms = merge(values(local.alarm_groups)...)

@@ -57,6 +57,17 @@ variable "kinesis_stream_names" {
   default     = {}
 }
 
+variable "application_failure_metrics" {
+  description = "Counters the functions emit (CloudWatch embedded metric format) that must stay at zero, keyed by the alarm's name after \"<name>-\": description, namespace, metric and dimensions exactly as emitted (e.g. the reconciler's ReconcileFailures in namespace Events, dimensions table and service)."
+  type = map(object({
+    description = string
+    namespace   = string
+    metric      = string
+    dimensions  = map(string)
+  }))
+  default = {}
+}
+
 ################################################################################
 # Thresholds
 ################################################################################

@@ -21,6 +21,14 @@ variables {
   function_names                 = { api = "events-test-api", publisher = "events-test-publisher" }
   stream_consumer_function_names = { publisher = "events-test-publisher" }
   kinesis_stream_names           = { events = "events-test-events" }
+  application_failure_metrics = {
+    reconcile-failures = {
+      description = "The reconciler skipped entries or buckets it could not repair."
+      namespace   = "Events"
+      metric      = "ReconcileFailures"
+      dimensions  = { table = "events-test-events", service = "events" }
+    }
+  }
 }
 
 run "an_alarm_for_everything_watched" {
@@ -31,7 +39,7 @@ run "an_alarm_for_everything_watched" {
       "standard_dlq-depth", "fifo_dlq-depth", "stream_failures-depth",
       "edge-api-5xx", "regional-api-5xx",
       "api-errors", "api-throttles", "publisher-errors", "publisher-throttles",
-      "publisher-iterator-age", "events-kinesis-iterator-age",
+      "publisher-iterator-age", "events-kinesis-iterator-age", "reconcile-failures",
     ])
     error_message = "One alarm per DLQ, per API, per function and metric (errors, throttles), per stream consumer and per stream, each keyed by its name after \"<name>-\"."
   }
@@ -65,6 +73,11 @@ run "an_alarm_for_everything_watched" {
   }
 
   assert {
+    condition     = aws_cloudwatch_metric_alarm.this["reconcile-failures"].namespace == "Events" && aws_cloudwatch_metric_alarm.this["reconcile-failures"].metric_name == "ReconcileFailures" && aws_cloudwatch_metric_alarm.this["reconcile-failures"].dimensions == tomap({ table = "events-test-events", service = "events" }) && aws_cloudwatch_metric_alarm.this["reconcile-failures"].statistic == "Sum" && aws_cloudwatch_metric_alarm.this["reconcile-failures"].threshold == 0
+    error_message = "An application failure counter alarms on any count, on the metric and dimensions it is emitted with."
+  }
+
+  assert {
     condition = alltrue([
       for a in values(aws_cloudwatch_metric_alarm.this) :
       a.actions_enabled && a.alarm_actions == toset([aws_sns_topic.alarms.arn]) && a.ok_actions == toset([aws_sns_topic.alarms.arn]) && a.comparison_operator == "GreaterThanThreshold" && a.period == 300
@@ -87,6 +100,7 @@ run "nothing_watched_no_alarm" {
     function_names                 = {}
     stream_consumer_function_names = {}
     kinesis_stream_names           = {}
+    application_failure_metrics    = {}
   }
 
   assert {
