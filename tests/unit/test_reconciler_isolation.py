@@ -79,7 +79,11 @@ def run_reporting_metrics() -> tuple[dict[str, Any], list[float]]:
     values = []
     for line in out.getvalue().splitlines():
         if line.startswith("{") and FAILURE_METRIC in line and '"_aws"' in line:
-            values += json.loads(line)[FAILURE_METRIC]
+            emitted = json.loads(line)
+            # The alarm (terraform/modules/observability) names the namespace and the table.
+            assert emitted["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Events"
+            assert emitted["table"] == components.repository().table_name
+            values += emitted[FAILURE_METRIC]
     return report, values
 
 
