@@ -485,7 +485,7 @@ module "functions" {
   dead_letter_config_enabled = !contains(var.emulator_workarounds, "lambda_dead_letter_config")
 
   common_environment = {
-    POWERTOOLS_SERVICE_NAME = "events"
+    POWERTOOLS_SERVICE_NAME = local.powertools_service
     POWERTOOLS_LOG_LEVEL    = var.log_level
   }
 
@@ -621,6 +621,11 @@ module "waf" {
 # Observability
 ################################################################################
 
+locals {
+  # The functions' Powertools service: a dimension of every metric they emit.
+  powertools_service = "events"
+}
+
 module "observability" {
   source = "../observability"
 
@@ -643,4 +648,15 @@ module "observability" {
   }
 
   kinesis_stream_names = { events = module.streaming.stream_name }
+
+  # The reconciler's count of what it could not repair (chalicelib/reconcile.py, one EMF datum a
+  # run): any at all is an entry or bucket left behind until someone looks.
+  application_failure_metrics = {
+    reconcile-failures = {
+      description = "The reconciler could not repair an entry or read a bucket (logged with its bucket and event id); it retries each run."
+      namespace   = "Events"
+      metric      = "ReconcileFailures"
+      dimensions  = { table = module.data.table_name, service = local.powertools_service }
+    }
+  }
 }

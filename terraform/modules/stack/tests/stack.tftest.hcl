@@ -1306,3 +1306,14 @@ run "the_reconciler_repairs_without_publishing" {
     error_message = "The reconciler reads the depth of every DLQ and failure queue."
   }
 }
+
+# The reconciler's ReconcileFailures (chalicelib/reconcile.py) has an alarm (its metric, namespace and
+# dimensions are the observability module's tests' concern; the stack passes what the function emits).
+run "reconcile_failures_have_an_alarm" {
+  command = plan
+
+  assert {
+    condition     = module.observability.alarms["reconcile-failures"].name == "events-test-reconcile-failures"
+    error_message = "The reconciler's failures need an alarm."
+  }
+}
