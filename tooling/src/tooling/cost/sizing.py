@@ -136,7 +136,27 @@ def _plain(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def _tail(text: str, lines: int = 12) -> str:
+def _environ(root: Path) -> dict[str, str]:
+    return {**os.environ, "TF_DATA_DIR": str(root.resolve() / ".terraform"), "TF_IN_AUTOMATION": "1"}
+
+
+def console(root: Path, binary: str, expression: str) -> tuple[int, list[str], str]:
+    """``terraform console`` on one expression in a root ``prepare_root`` made and ``read_sizing``
+    initialised: its exit code, its output's lines (stripped, without colour) and its errors
+    (without colour). Given several expressions, the console prints the last value only."""
+    done = subprocess.run(
+        [binary, f"-chdir={root}", "console"],
+        input=expression + "\n",
+        env=_environ(root),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, [line.strip() for line in _plain(done.stdout).splitlines()], _plain(done.stderr)
+
+
+def tail(text: str, lines: int = 12) -> str:
+    """The last non-empty lines of a tool's output, without colour: what an error message quotes."""
     kept = [line for line in _plain(text).splitlines() if line.strip()]
     return "\n".join(kept[-lines:])
 
@@ -176,28 +196,19 @@ def read_sizing(
             "Terraform `sizing` output with `terraform console` (Terraform >= 1.10 is needed)"
         )
     root = prepare_root(env, repo, work_dir)
-    environ = {**os.environ, "TF_DATA_DIR": str(root.resolve() / ".terraform"), "TF_IN_AUTOMATION": "1"}
     init = [binary, f"-chdir={root}", "init", "-input=false"]
     if plugin_dir is not None and plugin_dir.is_dir():
         init.append(f"-plugin-dir={plugin_dir}")
-    done = subprocess.run(init, env=environ, capture_output=True, text=True, check=False)
+    done = subprocess.run(init, env=_environ(root), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SizingError(f"terraform init of {root} failed:\n{_tail(done.stderr or done.stdout)}")
-    console = subprocess.run(
-        [binary, f"-chdir={root}", "console"],
-        input=EXPRESSION + "\n",
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    values = [line.strip() for line in _plain(console.stdout).splitlines() if line.strip().startswith('"')]
-    if console.returncode != 0 or not values:
-        errors = _plain(console.stderr)
+        raise SizingError(f"terraform init of {root} failed:\n{tail(done.stderr or done.stdout)}")
+    code, lines, errors = console(root, binary, EXPRESSION)
+    values = [line for line in lines if line.startswith('"')]
+    if code != 0 or not values:
         if 'attribute named "sizing"' in errors:
             raise SizingError(
                 "the stack module has no `sizing` output yet (terraform/modules/stack/outputs.tf): "
                 f"it is needed to read {env}'s settings"
             )
-        raise SizingError(f"terraform console could not evaluate {EXPRESSION} for {env}:\n{_tail(errors)}")
+        raise SizingError(f"terraform console could not evaluate {EXPRESSION} for {env}:\n{tail(errors)}")
     return parse_sizing(values[-1])

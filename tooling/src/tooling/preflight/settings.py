@@ -15,10 +15,7 @@ attributes only; it is read with the repository's HCL reader (``tooling.docs.hcl
 from __future__ import annotations
 
 import json
-import os
-import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +36,6 @@ UNKNOWN = "(known after apply)"
 # The root passes null for "the stack's default"; these are the stack module's defaults
 # (terraform/modules/stack/variables.tf), which its outputs do not expose.
 STACK_LAMBDA_CONCURRENCY_QUOTA = 1000
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class SettingsError(Exception):
@@ -106,22 +102,13 @@ def root_settings(
 
 
 def _console(work_dir: Path, terraform: str, expression: str) -> str:
-    """One expression's value: given several lines on its input, ``terraform console`` prints the last only."""
-    binary = shutil.which(terraform) or terraform
-    environ = {**os.environ, "TF_DATA_DIR": str(work_dir.resolve() / ".terraform"), "TF_IN_AUTOMATION": "1"}
-    done = subprocess.run(
-        [binary, f"-chdir={work_dir}", "console"],
-        input=expression + "\n",
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = [_ANSI.sub("", line).strip() for line in done.stdout.splitlines()]
+    """One expression's value in the root ``read_sizing`` prepared and initialised in ``work_dir``."""
+    code, lines, errors = cost_sizing.console(work_dir, shutil.which(terraform) or terraform, expression)
     values = [line for line in lines if line.startswith('"') or line == UNKNOWN]
-    if done.returncode != 0 or not values:
-        tail = "\n".join(_ANSI.sub("", done.stderr).strip().splitlines()[-12:])
-        raise SettingsError(f"terraform console could not evaluate {expression} in {work_dir}:\n{tail}")
+    if code != 0 or not values:
+        raise SettingsError(
+            f"terraform console could not evaluate {expression} in {work_dir}:\n{cost_sizing.tail(errors)}"
+        )
     return values[-1]
 
 
